@@ -280,8 +280,9 @@ func TestDeadLetterDisableRedeliver(t *testing.T) {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	if dead.GetAttempts() < 2 || dead.GetLastResponseCode() != 503 || dead.GetLastError() != "HTTP 503" {
-		t.Fatalf("dead-lettered %+v", dead)
+	if dead.GetAttempts() < 2 || dead.GetLastResponseCode() != 503 || dead.GetLastError() != "HTTP 503" ||
+		dead.GetDeadLetterReason() != pb.DeliveryDeadLetterReason_DELIVERY_DEAD_LETTER_REASON_RETRIES_EXHAUSTED {
+		t.Fatalf("dead-lettered %+v, want RETRIES_EXHAUSTED after HTTP 503", dead)
 	}
 	var disabled *pb.Webhook
 	for disabled == nil {
@@ -312,6 +313,9 @@ func TestDeadLetterDisableRedeliver(t *testing.T) {
 		if d.GetStatus() == pb.DeliveryStatus_DELIVERY_STATUS_PENDING {
 			t.Errorf("a disabled webhook keeps a pending delivery: %+v", d)
 		}
+		if d.GetStatus() == pb.DeliveryStatus_DELIVERY_STATUS_DEAD_LETTERED && d.GetDeadLetterReason() == pb.DeliveryDeadLetterReason_DELIVERY_DEAD_LETTER_REASON_UNSPECIFIED {
+			t.Errorf("a dead-lettered delivery says no reason: %+v", d)
+		}
 	}
 	// Disabled: nothing is queued, redelivery is refused. Attempts
 	// claimed before the disable end first (they are sent all the same).
@@ -337,8 +341,9 @@ func TestDeadLetterDisableRedeliver(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if again.GetDelivery().GetStatus() != pb.DeliveryStatus_DELIVERY_STATUS_PENDING {
-		t.Fatalf("redelivered %+v", again.GetDelivery())
+	if again.GetDelivery().GetStatus() != pb.DeliveryStatus_DELIVERY_STATUS_PENDING ||
+		again.GetDelivery().GetDeadLetterReason() != pb.DeliveryDeadLetterReason_DELIVERY_DEAD_LETTER_REASON_UNSPECIFIED {
+		t.Fatalf("redelivered %+v, want pending with no dead-letter reason", again.GetDelivery())
 	}
 	reqs := rcv.WaitFor(t, 30*time.Second, "the redelivery", func(r []webhooktest.Request) bool {
 		return len(r) > before && r[len(r)-1].Status == http.StatusOK

@@ -131,6 +131,9 @@ func TestDisabledAndEnabledWhileAttempting(t *testing.T) {
 	if e := ds[0].GetLastError(); !strings.HasPrefix(e, "HTTP 500") || !strings.HasSuffix(e, "; webhook disabled") {
 		t.Errorf("its last error is %q; want the attempt's and why it was given up", e)
 	}
+	if r := ds[0].GetDeadLetterReason(); r != pb.DeliveryDeadLetterReason_DELIVERY_DEAD_LETTER_REASON_WEBHOOK_DISABLED {
+		t.Errorf("its dead_letter_reason is %v, want WEBHOOK_DISABLED", r)
+	}
 	fence := ids.New()
 	s.inject(t, referralEvent("referral.sent", fence, sender, org, "sent"))
 	got := rcv.WaitFor(t, 30*time.Second, "the event after enabling", func(r []webhooktest.Request) bool {
@@ -291,8 +294,10 @@ func TestUnsubscribedTypeIsNotSent(t *testing.T) {
 		}
 	}
 	for _, d := range s.deliveries(t, org, w.GetId()) {
-		if d.GetEventType() == "referral.received" && d.GetStatus() != pb.DeliveryStatus_DELIVERY_STATUS_DEAD_LETTERED {
-			t.Errorf("the delivery of the removed type is %v, want dead-lettered", d.GetStatus())
+		if d.GetEventType() == "referral.received" && (d.GetStatus() != pb.DeliveryStatus_DELIVERY_STATUS_DEAD_LETTERED ||
+			d.GetDeadLetterReason() != pb.DeliveryDeadLetterReason_DELIVERY_DEAD_LETTER_REASON_EVENT_TYPE_UNSUBSCRIBED) {
+			t.Errorf("the delivery of the removed type is %v (%v), want dead-lettered, EVENT_TYPE_UNSUBSCRIBED",
+				d.GetStatus(), d.GetDeadLetterReason())
 		}
 	}
 }

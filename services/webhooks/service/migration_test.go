@@ -98,3 +98,77 @@ func TestMigrationDisabledReasonCode(t *testing.T) {
 		}
 	}
 }
+
+// TestMigrationDeadLetterReason: webhooks migration 00013 gives the
+// deliveries dead-lettered before it their dead_letter_reason from the
+// words the older build ended last_error with: "webhook disabled"
+// WEBHOOK_DISABLED, "event type no longer subscribed"
+// EVENT_TYPE_UNSUBSCRIBED (alone, or after the failed attempt's error),
+// anything else (the last attempt's error) RETRIES_EXHAUSTED; pending and
+// succeeded ones get none, and last_error stays as it was. The schema is
+// taken back to version 00012 (pgtest.Undo), the rows are made as the
+// older build left them, and a webhooks service of this build started on
+// the database applies 00013 again and lists them.
+func TestMigrationDeadLetterReason(t *testing.T) {
+	s := start(t, nil)
+	rows := []struct {
+		name, status, lastError string
+		want                    pb.DeliveryDeadLetterReason
+	}{
+		{"retried out with 503", "dead_lettered", "HTTP 503", pb.DeliveryDeadLetterReason_DELIVERY_DEAD_LETTER_REASON_RETRIES_EXHAUSTED},
+		{"retried out, refused", "dead_lettered", "dial tcp 127.0.0.1:9: connect: connection refused",
+			pb.DeliveryDeadLetterReason_DELIVERY_DEAD_LETTER_REASON_RETRIES_EXHAUSTED},
+		{"disabled unattempted", "dead_lettered", "webhook disabled", pb.DeliveryDeadLetterReason_DELIVERY_DEAD_LETTER_REASON_WEBHOOK_DISABLED},
+		{"disabled after a failure", "dead_lettered", "HTTP 500; webhook disabled",
+			pb.DeliveryDeadLetterReason_DELIVERY_DEAD_LETTER_REASON_WEBHOOK_DISABLED},
+		{"unsubscribed unattempted", "dead_lettered", "event type no longer subscribed",
+			pb.DeliveryDeadLetterReason_DELIVERY_DEAD_LETTER_REASON_EVENT_TYPE_UNSUBSCRIBED},
+		{"unsubscribed after a failure", "dead_lettered", "timeout; event type no longer subscribed",
+			pb.DeliveryDeadLetterReason_DELIVERY_DEAD_LETTER_REASON_EVENT_TYPE_UNSUBSCRIBED},
+		{"pending after a failure", "pending", "HTTP 500", pb.DeliveryDeadLetterReason_DELIVERY_DEAD_LETTER_REASON_UNSPECIFIED},
+		{"succeeded", "succeeded", "", pb.DeliveryDeadLetterReason_DELIVERY_DEAD_LETTER_REASON_UNSPECIFIED},
+	}
+	org := ids.New()
+	w := s.subscribe(t, org, "http://127.0.0.1:9/hooks/"+ids.New(), "referral.received")
+
+	conn := pgtest.Connect(t, s.url)
+	ctx := context.Background()
+	pgtest.Undo(t, conn, "webhooks", migrations.FS, 13)
+	var version int64
+	if err := conn.QueryRow(ctx, `SELECT max(version_id) FROM webhooks.goose_db_version`).Scan(&version); err != nil || version != 12 {
+		t.Fatalf("schema at version %d (%v), want 12", version, err)
+	}
+	// Disabled, so that no dispatcher attempts the rows made here.
+	if _, err := conn.Exec(ctx, `UPDATE webhooks.subscriptions SET state = 'disabled' WHERE id = $1`, w.GetId()); err != nil {
+		t.Fatal(err)
+	}
+	byEvent := map[string]int{}
+	for i, r := range rows {
+		event := ids.New()
+		byEvent[event] = i
+		if _, err := conn.Exec(ctx, `INSERT INTO webhooks.deliveries (id, subscription_id, event_id, event_type, ordering_key, body,
+				event_time, status, attempts, retry_start_time, last_error)
+			VALUES ($1, $2, $3::uuid, 'referral.received', $3::text, '{}', now(), $4, 3, now(), $5)`,
+			ids.New(), w.GetId(), event, r.status, r.lastError); err != nil {
+			t.Fatalf("%s: %v", r.name, err)
+		}
+	}
+
+	cfg := s.cfg
+	cfg.Config = servicetest.Platform(t, s.url)
+	wh := pb.NewWebhookServiceClient(servicetest.Start(t, service.New(cfg)))
+	resp, err := wh.ListWebhookDeliveries(as(t, org), &pb.ListWebhookDeliveriesRequest{WebhookId: w.GetId(), PageSize: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(resp.GetDeliveries()) != len(rows) {
+		t.Fatalf("%d deliveries listed, want %d", len(resp.GetDeliveries()), len(rows))
+	}
+	for _, d := range resp.GetDeliveries() {
+		r := rows[byEvent[d.GetEventId()]]
+		if d.GetDeadLetterReason() != r.want || d.GetLastError() != r.lastError {
+			t.Errorf("%s after migration 00013: dead_letter_reason %v, last_error %q; want %v, %q",
+				r.name, d.GetDeadLetterReason(), d.GetLastError(), r.want, r.lastError)
+		}
+	}
+}

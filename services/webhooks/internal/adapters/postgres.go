@@ -106,27 +106,32 @@ func (p *Postgres) ListSubscriptions(ctx context.Context, organisationID string,
 	return collect(rows, err, p.scanSubscription)
 }
 
-// deadLetter gives up pending deliveries, saying why in their last error
-// (leases are kept: attempts in flight still record, and keep them given
-// up; see Record).
-const deadLetter = `UPDATE deliveries SET status = 'dead_lettered', next_attempt_time = NULL,
+// deadLetter gives up pending deliveries, storing why ({code}) and saying
+// it in their last error ({why}; leases are kept: attempts in flight still
+// record, and keep them given up; see Record).
+const deadLetter = `UPDATE deliveries SET status = 'dead_lettered', next_attempt_time = NULL, dead_letter_reason = {code},
 	last_error = CASE WHEN last_error = '' THEN {why} ELSE last_error || '; ' || {why} END
 	WHERE status = 'pending'`
 
-// Why a delivery was given up other than by running out of retries, the
-// last words of its last error.
+// Why a delivery was given up other than by running out of retries, in
+// the words its last error ends with (the code is stored beside them).
 const (
 	whyDisabled     = "webhook disabled"
 	whyUnsubscribed = "event type no longer subscribed"
 )
 
+// givingUp is deadLetter for the reason code with the words why.
+func givingUp(code, why string) string {
+	return strings.NewReplacer("{code}", "'"+code+"'", "{why}", "'"+why+"'").Replace(deadLetter)
+}
+
 // deadLetterPending gives up the pending deliveries of a disabled
 // subscription $1.
-var deadLetterPending = strings.ReplaceAll(deadLetter, "{why}", "'"+whyDisabled+"'") + ` AND subscription_id = $1`
+var deadLetterPending = givingUp(domain.DeadLetterWebhookDisabled, whyDisabled) + ` AND subscription_id = $1`
 
 // deadLetterUnsubscribed gives up the pending deliveries of subscription
 // $1 of event types it no longer has ($2).
-var deadLetterUnsubscribed = strings.ReplaceAll(deadLetter, "{why}", "'"+whyUnsubscribed+"'") +
+var deadLetterUnsubscribed = givingUp(domain.DeadLetterUnsubscribed, whyUnsubscribed) +
 	` AND subscription_id = $1 AND NOT (event_type = ANY ($2::text[]))`
 
 // typesSince is when the updated subscription took each of its event types
@@ -193,7 +198,7 @@ func (p *Postgres) DeleteSubscription(ctx context.Context, organisationID, id st
 
 const deliveryCols = `d.id, d.subscription_id, d.event_id, d.event_type, d.ordering_key, d.body, d.traceparent,
 	d.event_time, d.status, d.attempts, d.next_attempt_time, d.retry_start_time, d.last_code, d.last_latency_us,
-	d.last_error, d.last_attempt_time, d.deliver_time, d.create_time, d.retry_start_attempts`
+	d.last_error, d.last_attempt_time, d.deliver_time, d.create_time, d.retry_start_attempts, d.dead_letter_reason`
 
 func scanDelivery(row pgx.Row, extra ...any) (*domain.Delivery, error) {
 	var d domain.Delivery
@@ -201,9 +206,14 @@ func scanDelivery(row pgx.Row, extra ...any) (*domain.Delivery, error) {
 	var latencyUS int64
 	dest := []any{&d.ID, &d.SubscriptionID, &d.EventID, &d.EventType, &d.OrderingKey, &d.Body, &d.Traceparent,
 		&d.EventTime, &d.Status, &d.Attempts, &next, &d.RetryStart, &d.LastCode, &latencyUS,
-		&d.LastError, &last, &delivered, &d.CreateTime, &d.RetryStartAttempts}
+		&d.LastError, &last, &delivered, &d.CreateTime, &d.RetryStartAttempts, &d.DeadLetterReason}
 	if err := row.Scan(append(dest, extra...)...); err != nil {
 		return nil, err
+	}
+	if d.Status != domain.DeliveryDeadLettered {
+		// Redelivered by a replica from before migration 00013, which
+		// left the code: only a dead-lettered delivery has one.
+		d.DeadLetterReason = ""
 	}
 	d.NextAttempt, d.LastAttempt, d.DeliverTime = timeOf(next), timeOf(last), timeOf(delivered)
 	d.LastLatency = time.Duration(latencyUS) * time.Microsecond
@@ -239,7 +249,7 @@ func (p *Postgres) GetDelivery(ctx context.Context, subscriptionID, id string) (
 // A lease run out is cleared with it: the attempt holding it, were it to
 // record late, would overwrite the new retry window.
 const requeueSQL = `UPDATE deliveries SET status = $2, next_attempt_time = $3, retry_start_time = $4, deliver_time = NULL,
-		retry_start_attempts = $5, lease_id = NULL, lease_until = NULL
+		retry_start_attempts = $5, dead_letter_reason = '', lease_id = NULL, lease_until = NULL
 		WHERE id = $1 AND (lease_until IS NULL OR lease_until < $4)`
 
 func requeueArgs(d *domain.Delivery) []any {
@@ -434,19 +444,25 @@ var deadLetterIfDisabled = deadLetterPending + ` AND EXISTS (SELECT 1 FROM subsc
 // deadLetterIfUnsubscribed gives up delivery $2 of subscription $1 after
 // a failed attempt when its event type was unsubscribed while the attempt
 // ran.
-var deadLetterIfUnsubscribed = strings.ReplaceAll(deadLetter, "{why}", "'"+whyUnsubscribed+"'") +
+var deadLetterIfUnsubscribed = givingUp(domain.DeadLetterUnsubscribed, whyUnsubscribed) +
 	` AND id = $2 AND NOT EXISTS (SELECT 1 FROM subscriptions WHERE id = $1 AND deliveries.event_type = ANY (event_types))`
 
 // recordAttempt stores an attempt's outcome in delivery $1 leased by $2.
 // A delivery given up while its attempt ran (its webhook disabled, or its
 // event type unsubscribed, and maybe enabled or subscribed again since)
-// stays given up, with the attempt's error and why, unless the attempt
-// succeeded: a retry would send what the partner was told is not sent.
+// stays given up, for the reason stored then, with the attempt's error and
+// that reason in words, unless the attempt succeeded: a retry would send
+// what the partner was told is not sent. (One given up by a replica from
+// before migration 00013 has no code: its last error, which says why in
+// words, is kept as it is.)
 var recordAttempt = strings.NewReplacer("{held}", `(deliveries.status = 'dead_lettered' AND $3::text = 'pending')`,
-	"{why}", `CASE WHEN deliveries.last_error LIKE '%`+whyUnsubscribed+`' THEN '`+whyUnsubscribed+`' ELSE '`+whyDisabled+`' END`).
+	"{why}", `CASE deliveries.dead_letter_reason WHEN '`+domain.DeadLetterUnsubscribed+`' THEN '`+whyUnsubscribed+`'
+		WHEN '`+domain.DeadLetterWebhookDisabled+`' THEN '`+whyDisabled+`' END`).
 	Replace(`UPDATE deliveries SET status = CASE WHEN {held} THEN 'dead_lettered' ELSE $3 END,
+		dead_letter_reason = CASE WHEN {held} THEN deliveries.dead_letter_reason ELSE $11 END,
 		attempts = $4, next_attempt_time = CASE WHEN {held} THEN NULL ELSE $5::timestamptz END, last_code = $6,
-		last_latency_us = $7, last_error = CASE WHEN NOT {held} THEN $8::text WHEN $8 = '' THEN {why} ELSE $8 || '; ' || {why} END,
+		last_latency_us = $7, last_error = CASE WHEN NOT {held} THEN $8::text WHEN {why} IS NULL THEN deliveries.last_error
+			WHEN $8 = '' THEN {why} ELSE $8 || '; ' || {why} END,
 		last_attempt_time = $9, deliver_time = $10, lease_id = NULL, lease_until = NULL
 	WHERE id = $1 AND lease_id = $2`)
 
@@ -481,7 +497,7 @@ func (p *Postgres) Record(ctx context.Context, c app.Claimed, d *domain.Delivery
 	}
 	b.Queue(recordAttempt,
 		d.ID, c.Lease, d.Status, d.Attempts, nullTime(d.NextAttempt), d.LastCode, d.LastLatency.Microseconds(),
-		d.LastError, nullTime(d.LastAttempt), nullTime(d.DeliverTime))
+		d.LastError, nullTime(d.LastAttempt), nullTime(d.DeliverTime), d.DeadLetterReason)
 	if !h.FailingSince.IsZero() {
 		b.Queue(deadLetterIfDisabled, d.SubscriptionID)
 		b.Queue(deadLetterIfUnsubscribed, d.SubscriptionID, d.ID)

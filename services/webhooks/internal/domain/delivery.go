@@ -16,6 +16,19 @@ const (
 // DeliveryStatuses lists the delivery states.
 var DeliveryStatuses = []string{DeliveryPending, DeliverySucceeded, DeliveryDeadLettered}
 
+// Why a delivery was dead-lettered (Delivery.DeadLetterReason), decided
+// where it is given up and stored as it is.
+const (
+	// DeadLetterRetriesExhausted: retried for RetryPolicy.RetryFor.
+	DeadLetterRetriesExhausted = "retries_exhausted"
+	// DeadLetterWebhookDisabled: its subscription was disabled (by its
+	// organisation, for failing, or 410 Gone).
+	DeadLetterWebhookDisabled = "webhook_disabled"
+	// DeadLetterUnsubscribed: its event type was removed from its
+	// subscription.
+	DeadLetterUnsubscribed = "event_type_unsubscribed"
+)
+
 // Delivery is one notice sent to one subscription. Its ID is the
 // webhook-id of every attempt.
 type Delivery struct {
@@ -41,6 +54,10 @@ type Delivery struct {
 	RetryStartAttempts int
 	CreateTime         time.Time
 	DeliverTime        time.Time
+	// DeadLetterReason says why a dead-lettered delivery was given up
+	// (DeadLetterRetriesExhausted, ...); "" unless it is dead-lettered.
+	// LastError has it in words.
+	DeadLetterReason string
 }
 
 // Attempt is the outcome of one HTTP attempt.
@@ -113,18 +130,18 @@ func (p RetryPolicy) AfterFailure(d *Delivery, a Attempt, now time.Time, jitter 
 	d.record(a, now)
 	next := now.Add(p.Backoff(d.Attempts-d.RetryStartAttempts, a.RetryAfter, jitter))
 	if next.Sub(d.RetryStart) > p.RetryFor {
-		d.Status = DeliveryDeadLettered
+		d.Status, d.DeadLetterReason = DeliveryDeadLettered, DeadLetterRetriesExhausted
 		d.NextAttempt = time.Time{}
 		return
 	}
-	d.Status = DeliveryPending
+	d.Status, d.DeadLetterReason = DeliveryPending, ""
 	d.NextAttempt = next
 }
 
 // AfterSuccess records a 2xx answer.
 func (d *Delivery) AfterSuccess(a Attempt, now time.Time) {
 	d.record(a, now)
-	d.Status, d.DeliverTime, d.NextAttempt = DeliverySucceeded, now, time.Time{}
+	d.Status, d.DeliverTime, d.NextAttempt, d.DeadLetterReason = DeliverySucceeded, now, time.Time{}, ""
 }
 
 func (d *Delivery) record(a Attempt, now time.Time) {
@@ -145,7 +162,7 @@ func (d *Delivery) Failed() bool {
 
 // Redeliver queues d again now, with a new retry window.
 func (d *Delivery) Redeliver(now time.Time) {
-	d.Status, d.NextAttempt, d.RetryStart, d.DeliverTime = DeliveryPending, now, now, time.Time{}
+	d.Status, d.NextAttempt, d.RetryStart, d.DeliverTime, d.DeadLetterReason = DeliveryPending, now, now, time.Time{}, ""
 	d.RetryStartAttempts = d.Attempts
 }
 

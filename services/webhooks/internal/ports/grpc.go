@@ -81,6 +81,7 @@ func deliveryToProto(d *domain.Delivery) *pb.Delivery {
 		NextAttemptTime:  optionalTime(d.NextAttempt),
 		CreateTime:       timestamppb.New(d.CreateTime),
 		DeliverTime:      optionalTime(d.DeliverTime),
+		DeadLetterReason: protoenum.Parse[pb.DeliveryDeadLetterReason](d.DeadLetterReason),
 	}
 	if d.Attempts > 0 {
 		out.LastLatency = durationpb.New(d.LastLatency)

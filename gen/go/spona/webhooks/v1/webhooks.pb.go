@@ -137,6 +137,64 @@ func (WebhookState) EnumDescriptor() ([]byte, []int) {
 	return file_spona_webhooks_v1_webhooks_proto_rawDescGZIP(), []int{1}
 }
 
+// Why a delivery was dead-lettered.
+type DeliveryDeadLetterReason int32
+
+const (
+	DeliveryDeadLetterReason_DELIVERY_DEAD_LETTER_REASON_UNSPECIFIED DeliveryDeadLetterReason = 0
+	// Retried for 3 days (WEBHOOK_RETRY_FOR) without a 2xx answer.
+	DeliveryDeadLetterReason_DELIVERY_DEAD_LETTER_REASON_RETRIES_EXHAUSTED DeliveryDeadLetterReason = 1
+	// The subscription was disabled (by the organisation, for failing, or
+	// 410 Gone) while the delivery was pending.
+	DeliveryDeadLetterReason_DELIVERY_DEAD_LETTER_REASON_WEBHOOK_DISABLED DeliveryDeadLetterReason = 2
+	// Its event type was removed from the subscription's event_types while
+	// it was pending.
+	DeliveryDeadLetterReason_DELIVERY_DEAD_LETTER_REASON_EVENT_TYPE_UNSUBSCRIBED DeliveryDeadLetterReason = 3
+)
+
+// Enum value maps for DeliveryDeadLetterReason.
+var (
+	DeliveryDeadLetterReason_name = map[int32]string{
+		0: "DELIVERY_DEAD_LETTER_REASON_UNSPECIFIED",
+		1: "DELIVERY_DEAD_LETTER_REASON_RETRIES_EXHAUSTED",
+		2: "DELIVERY_DEAD_LETTER_REASON_WEBHOOK_DISABLED",
+		3: "DELIVERY_DEAD_LETTER_REASON_EVENT_TYPE_UNSUBSCRIBED",
+	}
+	DeliveryDeadLetterReason_value = map[string]int32{
+		"DELIVERY_DEAD_LETTER_REASON_UNSPECIFIED":             0,
+		"DELIVERY_DEAD_LETTER_REASON_RETRIES_EXHAUSTED":       1,
+		"DELIVERY_DEAD_LETTER_REASON_WEBHOOK_DISABLED":        2,
+		"DELIVERY_DEAD_LETTER_REASON_EVENT_TYPE_UNSUBSCRIBED": 3,
+	}
+)
+
+func (x DeliveryDeadLetterReason) Enum() *DeliveryDeadLetterReason {
+	p := new(DeliveryDeadLetterReason)
+	*p = x
+	return p
+}
+
+func (x DeliveryDeadLetterReason) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (DeliveryDeadLetterReason) Descriptor() protoreflect.EnumDescriptor {
+	return file_spona_webhooks_v1_webhooks_proto_enumTypes[2].Descriptor()
+}
+
+func (DeliveryDeadLetterReason) Type() protoreflect.EnumType {
+	return &file_spona_webhooks_v1_webhooks_proto_enumTypes[2]
+}
+
+func (x DeliveryDeadLetterReason) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use DeliveryDeadLetterReason.Descriptor instead.
+func (DeliveryDeadLetterReason) EnumDescriptor() ([]byte, []int) {
+	return file_spona_webhooks_v1_webhooks_proto_rawDescGZIP(), []int{2}
+}
+
 type DeliveryStatus int32
 
 const (
@@ -178,11 +236,11 @@ func (x DeliveryStatus) String() string {
 }
 
 func (DeliveryStatus) Descriptor() protoreflect.EnumDescriptor {
-	return file_spona_webhooks_v1_webhooks_proto_enumTypes[2].Descriptor()
+	return file_spona_webhooks_v1_webhooks_proto_enumTypes[3].Descriptor()
 }
 
 func (DeliveryStatus) Type() protoreflect.EnumType {
-	return &file_spona_webhooks_v1_webhooks_proto_enumTypes[2]
+	return &file_spona_webhooks_v1_webhooks_proto_enumTypes[3]
 }
 
 func (x DeliveryStatus) Number() protoreflect.EnumNumber {
@@ -191,7 +249,7 @@ func (x DeliveryStatus) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use DeliveryStatus.Descriptor instead.
 func (DeliveryStatus) EnumDescriptor() ([]byte, []int) {
-	return file_spona_webhooks_v1_webhooks_proto_rawDescGZIP(), []int{2}
+	return file_spona_webhooks_v1_webhooks_proto_rawDescGZIP(), []int{3}
 }
 
 // A subscription of an organisation's endpoint to event types.
@@ -436,9 +494,14 @@ type Delivery struct {
 	NextAttemptTime *timestamppb.Timestamp `protobuf:"bytes,11,opt,name=next_attempt_time,json=nextAttemptTime,proto3" json:"next_attempt_time,omitempty"`
 	CreateTime      *timestamppb.Timestamp `protobuf:"bytes,12,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
 	// When a 2xx answer arrived.
-	DeliverTime   *timestamppb.Timestamp `protobuf:"bytes,13,opt,name=deliver_time,json=deliverTime,proto3" json:"deliver_time,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	DeliverTime *timestamppb.Timestamp `protobuf:"bytes,13,opt,name=deliver_time,json=deliverTime,proto3" json:"deliver_time,omitempty"`
+	// Why a dead-lettered delivery was given up, as a code a partner system
+	// can act on (RETRIES_EXHAUSTED, WEBHOOK_DISABLED,
+	// EVENT_TYPE_UNSUBSCRIBED); unspecified unless status is DEAD_LETTERED
+	// (cleared when it is redelivered). last_error says it in words.
+	DeadLetterReason DeliveryDeadLetterReason `protobuf:"varint,14,opt,name=dead_letter_reason,json=deadLetterReason,proto3,enum=spona.webhooks.v1.DeliveryDeadLetterReason" json:"dead_letter_reason,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
 }
 
 func (x *Delivery) Reset() {
@@ -560,6 +623,13 @@ func (x *Delivery) GetDeliverTime() *timestamppb.Timestamp {
 		return x.DeliverTime
 	}
 	return nil
+}
+
+func (x *Delivery) GetDeadLetterReason() DeliveryDeadLetterReason {
+	if x != nil {
+		return x.DeadLetterReason
+	}
+	return DeliveryDeadLetterReason_DELIVERY_DEAD_LETTER_REASON_UNSPECIFIED
 }
 
 type CreateWebhookRequest struct {
@@ -1699,7 +1769,7 @@ const file_spona_webhooks_v1_webhooks_proto_rawDesc = "" +
 	"\vupdate_time\x18\f \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +
 	"updateTime\x12\x12\n" +
 	"\x04etag\x18\r \x01(\tR\x04etag\x12_\n" +
-	"\x14disabled_reason_code\x18\x0e \x01(\x0e2(.spona.webhooks.v1.WebhookDisabledReasonB\x03\xe0A\x03R\x12disabledReasonCode\"\xa2\x05\n" +
+	"\x14disabled_reason_code\x18\x0e \x01(\x0e2(.spona.webhooks.v1.WebhookDisabledReasonB\x03\xe0A\x03R\x12disabledReasonCode\"\x82\x06\n" +
 	"\bDelivery\x12\x13\n" +
 	"\x02id\x18\x01 \x01(\tB\x03\xe0A\x03R\x02id\x12\"\n" +
 	"\n" +
@@ -1718,7 +1788,8 @@ const file_spona_webhooks_v1_webhooks_proto_rawDesc = "" +
 	"\x11next_attempt_time\x18\v \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\x0fnextAttemptTime\x12@\n" +
 	"\vcreate_time\x18\f \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +
 	"createTime\x12B\n" +
-	"\fdeliver_time\x18\r \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\vdeliverTime\"p\n" +
+	"\fdeliver_time\x18\r \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\vdeliverTime\x12^\n" +
+	"\x12dead_letter_reason\x18\x0e \x01(\x0e2+.spona.webhooks.v1.DeliveryDeadLetterReasonB\x03\xe0A\x03R\x10deadLetterReason\"p\n" +
 	"\x14CreateWebhookRequest\x129\n" +
 	"\awebhook\x18\x01 \x01(\v2\x1a.spona.webhooks.v1.WebhookB\x03\xe0A\x02R\awebhook\x12\x1d\n" +
 	"\n" +
@@ -1800,7 +1871,12 @@ const file_spona_webhooks_v1_webhooks_proto_rawDesc = "" +
 	"\fWebhookState\x12\x1d\n" +
 	"\x19WEBHOOK_STATE_UNSPECIFIED\x10\x00\x12\x18\n" +
 	"\x14WEBHOOK_STATE_ACTIVE\x10\x01\x12\x1a\n" +
-	"\x16WEBHOOK_STATE_DISABLED\x10\x02*\x90\x01\n" +
+	"\x16WEBHOOK_STATE_DISABLED\x10\x02*\xe5\x01\n" +
+	"\x18DeliveryDeadLetterReason\x12+\n" +
+	"'DELIVERY_DEAD_LETTER_REASON_UNSPECIFIED\x10\x00\x121\n" +
+	"-DELIVERY_DEAD_LETTER_REASON_RETRIES_EXHAUSTED\x10\x01\x120\n" +
+	",DELIVERY_DEAD_LETTER_REASON_WEBHOOK_DISABLED\x10\x02\x127\n" +
+	"3DELIVERY_DEAD_LETTER_REASON_EVENT_TYPE_UNSUBSCRIBED\x10\x03*\x90\x01\n" +
 	"\x0eDeliveryStatus\x12\x1f\n" +
 	"\x1bDELIVERY_STATUS_UNSPECIFIED\x10\x00\x12\x1b\n" +
 	"\x17DELIVERY_STATUS_PENDING\x10\x01\x12\x1d\n" +
@@ -1834,96 +1910,98 @@ func file_spona_webhooks_v1_webhooks_proto_rawDescGZIP() []byte {
 	return file_spona_webhooks_v1_webhooks_proto_rawDescData
 }
 
-var file_spona_webhooks_v1_webhooks_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
+var file_spona_webhooks_v1_webhooks_proto_enumTypes = make([]protoimpl.EnumInfo, 4)
 var file_spona_webhooks_v1_webhooks_proto_msgTypes = make([]protoimpl.MessageInfo, 23)
 var file_spona_webhooks_v1_webhooks_proto_goTypes = []any{
 	(WebhookDisabledReason)(0),                 // 0: spona.webhooks.v1.WebhookDisabledReason
 	(WebhookState)(0),                          // 1: spona.webhooks.v1.WebhookState
-	(DeliveryStatus)(0),                        // 2: spona.webhooks.v1.DeliveryStatus
-	(*Webhook)(nil),                            // 3: spona.webhooks.v1.Webhook
-	(*Delivery)(nil),                           // 4: spona.webhooks.v1.Delivery
-	(*CreateWebhookRequest)(nil),               // 5: spona.webhooks.v1.CreateWebhookRequest
-	(*CreateWebhookResponse)(nil),              // 6: spona.webhooks.v1.CreateWebhookResponse
-	(*GetWebhookRequest)(nil),                  // 7: spona.webhooks.v1.GetWebhookRequest
-	(*GetWebhookResponse)(nil),                 // 8: spona.webhooks.v1.GetWebhookResponse
-	(*ListWebhooksRequest)(nil),                // 9: spona.webhooks.v1.ListWebhooksRequest
-	(*ListWebhooksResponse)(nil),               // 10: spona.webhooks.v1.ListWebhooksResponse
-	(*UpdateWebhookRequest)(nil),               // 11: spona.webhooks.v1.UpdateWebhookRequest
-	(*UpdateWebhookResponse)(nil),              // 12: spona.webhooks.v1.UpdateWebhookResponse
-	(*DeleteWebhookRequest)(nil),               // 13: spona.webhooks.v1.DeleteWebhookRequest
-	(*DeleteWebhookResponse)(nil),              // 14: spona.webhooks.v1.DeleteWebhookResponse
-	(*RotateWebhookSecretRequest)(nil),         // 15: spona.webhooks.v1.RotateWebhookSecretRequest
-	(*RotateWebhookSecretResponse)(nil),        // 16: spona.webhooks.v1.RotateWebhookSecretResponse
-	(*ListWebhookDeliveriesRequest)(nil),       // 17: spona.webhooks.v1.ListWebhookDeliveriesRequest
-	(*ListWebhookDeliveriesResponse)(nil),      // 18: spona.webhooks.v1.ListWebhookDeliveriesResponse
-	(*RedeliverWebhookDeliveryRequest)(nil),    // 19: spona.webhooks.v1.RedeliverWebhookDeliveryRequest
-	(*RedeliverWebhookDeliveryResponse)(nil),   // 20: spona.webhooks.v1.RedeliverWebhookDeliveryResponse
-	(*RedeliverWebhookDeliveriesRequest)(nil),  // 21: spona.webhooks.v1.RedeliverWebhookDeliveriesRequest
-	(*RedeliverWebhookDeliveriesResponse)(nil), // 22: spona.webhooks.v1.RedeliverWebhookDeliveriesResponse
-	(*ChangeEvent)(nil),                        // 23: spona.webhooks.v1.ChangeEvent
-	(*ListChangesRequest)(nil),                 // 24: spona.webhooks.v1.ListChangesRequest
-	(*ListChangesResponse)(nil),                // 25: spona.webhooks.v1.ListChangesResponse
-	(*timestamppb.Timestamp)(nil),              // 26: google.protobuf.Timestamp
-	(*durationpb.Duration)(nil),                // 27: google.protobuf.Duration
-	(*fieldmaskpb.FieldMask)(nil),              // 28: google.protobuf.FieldMask
-	(*structpb.Struct)(nil),                    // 29: google.protobuf.Struct
+	(DeliveryDeadLetterReason)(0),              // 2: spona.webhooks.v1.DeliveryDeadLetterReason
+	(DeliveryStatus)(0),                        // 3: spona.webhooks.v1.DeliveryStatus
+	(*Webhook)(nil),                            // 4: spona.webhooks.v1.Webhook
+	(*Delivery)(nil),                           // 5: spona.webhooks.v1.Delivery
+	(*CreateWebhookRequest)(nil),               // 6: spona.webhooks.v1.CreateWebhookRequest
+	(*CreateWebhookResponse)(nil),              // 7: spona.webhooks.v1.CreateWebhookResponse
+	(*GetWebhookRequest)(nil),                  // 8: spona.webhooks.v1.GetWebhookRequest
+	(*GetWebhookResponse)(nil),                 // 9: spona.webhooks.v1.GetWebhookResponse
+	(*ListWebhooksRequest)(nil),                // 10: spona.webhooks.v1.ListWebhooksRequest
+	(*ListWebhooksResponse)(nil),               // 11: spona.webhooks.v1.ListWebhooksResponse
+	(*UpdateWebhookRequest)(nil),               // 12: spona.webhooks.v1.UpdateWebhookRequest
+	(*UpdateWebhookResponse)(nil),              // 13: spona.webhooks.v1.UpdateWebhookResponse
+	(*DeleteWebhookRequest)(nil),               // 14: spona.webhooks.v1.DeleteWebhookRequest
+	(*DeleteWebhookResponse)(nil),              // 15: spona.webhooks.v1.DeleteWebhookResponse
+	(*RotateWebhookSecretRequest)(nil),         // 16: spona.webhooks.v1.RotateWebhookSecretRequest
+	(*RotateWebhookSecretResponse)(nil),        // 17: spona.webhooks.v1.RotateWebhookSecretResponse
+	(*ListWebhookDeliveriesRequest)(nil),       // 18: spona.webhooks.v1.ListWebhookDeliveriesRequest
+	(*ListWebhookDeliveriesResponse)(nil),      // 19: spona.webhooks.v1.ListWebhookDeliveriesResponse
+	(*RedeliverWebhookDeliveryRequest)(nil),    // 20: spona.webhooks.v1.RedeliverWebhookDeliveryRequest
+	(*RedeliverWebhookDeliveryResponse)(nil),   // 21: spona.webhooks.v1.RedeliverWebhookDeliveryResponse
+	(*RedeliverWebhookDeliveriesRequest)(nil),  // 22: spona.webhooks.v1.RedeliverWebhookDeliveriesRequest
+	(*RedeliverWebhookDeliveriesResponse)(nil), // 23: spona.webhooks.v1.RedeliverWebhookDeliveriesResponse
+	(*ChangeEvent)(nil),                        // 24: spona.webhooks.v1.ChangeEvent
+	(*ListChangesRequest)(nil),                 // 25: spona.webhooks.v1.ListChangesRequest
+	(*ListChangesResponse)(nil),                // 26: spona.webhooks.v1.ListChangesResponse
+	(*timestamppb.Timestamp)(nil),              // 27: google.protobuf.Timestamp
+	(*durationpb.Duration)(nil),                // 28: google.protobuf.Duration
+	(*fieldmaskpb.FieldMask)(nil),              // 29: google.protobuf.FieldMask
+	(*structpb.Struct)(nil),                    // 30: google.protobuf.Struct
 }
 var file_spona_webhooks_v1_webhooks_proto_depIdxs = []int32{
 	1,  // 0: spona.webhooks.v1.Webhook.state:type_name -> spona.webhooks.v1.WebhookState
-	26, // 1: spona.webhooks.v1.Webhook.disable_time:type_name -> google.protobuf.Timestamp
-	26, // 2: spona.webhooks.v1.Webhook.first_failure_time:type_name -> google.protobuf.Timestamp
-	26, // 3: spona.webhooks.v1.Webhook.previous_secret_expire_time:type_name -> google.protobuf.Timestamp
-	26, // 4: spona.webhooks.v1.Webhook.create_time:type_name -> google.protobuf.Timestamp
-	26, // 5: spona.webhooks.v1.Webhook.update_time:type_name -> google.protobuf.Timestamp
+	27, // 1: spona.webhooks.v1.Webhook.disable_time:type_name -> google.protobuf.Timestamp
+	27, // 2: spona.webhooks.v1.Webhook.first_failure_time:type_name -> google.protobuf.Timestamp
+	27, // 3: spona.webhooks.v1.Webhook.previous_secret_expire_time:type_name -> google.protobuf.Timestamp
+	27, // 4: spona.webhooks.v1.Webhook.create_time:type_name -> google.protobuf.Timestamp
+	27, // 5: spona.webhooks.v1.Webhook.update_time:type_name -> google.protobuf.Timestamp
 	0,  // 6: spona.webhooks.v1.Webhook.disabled_reason_code:type_name -> spona.webhooks.v1.WebhookDisabledReason
-	2,  // 7: spona.webhooks.v1.Delivery.status:type_name -> spona.webhooks.v1.DeliveryStatus
-	27, // 8: spona.webhooks.v1.Delivery.last_latency:type_name -> google.protobuf.Duration
-	26, // 9: spona.webhooks.v1.Delivery.last_attempt_time:type_name -> google.protobuf.Timestamp
-	26, // 10: spona.webhooks.v1.Delivery.next_attempt_time:type_name -> google.protobuf.Timestamp
-	26, // 11: spona.webhooks.v1.Delivery.create_time:type_name -> google.protobuf.Timestamp
-	26, // 12: spona.webhooks.v1.Delivery.deliver_time:type_name -> google.protobuf.Timestamp
-	3,  // 13: spona.webhooks.v1.CreateWebhookRequest.webhook:type_name -> spona.webhooks.v1.Webhook
-	3,  // 14: spona.webhooks.v1.CreateWebhookResponse.webhook:type_name -> spona.webhooks.v1.Webhook
-	3,  // 15: spona.webhooks.v1.GetWebhookResponse.webhook:type_name -> spona.webhooks.v1.Webhook
-	3,  // 16: spona.webhooks.v1.ListWebhooksResponse.webhooks:type_name -> spona.webhooks.v1.Webhook
-	3,  // 17: spona.webhooks.v1.UpdateWebhookRequest.webhook:type_name -> spona.webhooks.v1.Webhook
-	28, // 18: spona.webhooks.v1.UpdateWebhookRequest.update_mask:type_name -> google.protobuf.FieldMask
-	3,  // 19: spona.webhooks.v1.UpdateWebhookResponse.webhook:type_name -> spona.webhooks.v1.Webhook
-	3,  // 20: spona.webhooks.v1.RotateWebhookSecretResponse.webhook:type_name -> spona.webhooks.v1.Webhook
-	2,  // 21: spona.webhooks.v1.ListWebhookDeliveriesRequest.status:type_name -> spona.webhooks.v1.DeliveryStatus
-	4,  // 22: spona.webhooks.v1.ListWebhookDeliveriesResponse.deliveries:type_name -> spona.webhooks.v1.Delivery
-	4,  // 23: spona.webhooks.v1.RedeliverWebhookDeliveryResponse.delivery:type_name -> spona.webhooks.v1.Delivery
-	26, // 24: spona.webhooks.v1.RedeliverWebhookDeliveriesRequest.start_time:type_name -> google.protobuf.Timestamp
-	26, // 25: spona.webhooks.v1.RedeliverWebhookDeliveriesRequest.end_time:type_name -> google.protobuf.Timestamp
-	26, // 26: spona.webhooks.v1.ChangeEvent.timestamp:type_name -> google.protobuf.Timestamp
-	29, // 27: spona.webhooks.v1.ChangeEvent.data:type_name -> google.protobuf.Struct
-	26, // 28: spona.webhooks.v1.ListChangesRequest.start_time:type_name -> google.protobuf.Timestamp
-	23, // 29: spona.webhooks.v1.ListChangesResponse.events:type_name -> spona.webhooks.v1.ChangeEvent
-	5,  // 30: spona.webhooks.v1.WebhookService.CreateWebhook:input_type -> spona.webhooks.v1.CreateWebhookRequest
-	7,  // 31: spona.webhooks.v1.WebhookService.GetWebhook:input_type -> spona.webhooks.v1.GetWebhookRequest
-	9,  // 32: spona.webhooks.v1.WebhookService.ListWebhooks:input_type -> spona.webhooks.v1.ListWebhooksRequest
-	11, // 33: spona.webhooks.v1.WebhookService.UpdateWebhook:input_type -> spona.webhooks.v1.UpdateWebhookRequest
-	13, // 34: spona.webhooks.v1.WebhookService.DeleteWebhook:input_type -> spona.webhooks.v1.DeleteWebhookRequest
-	15, // 35: spona.webhooks.v1.WebhookService.RotateWebhookSecret:input_type -> spona.webhooks.v1.RotateWebhookSecretRequest
-	17, // 36: spona.webhooks.v1.WebhookService.ListWebhookDeliveries:input_type -> spona.webhooks.v1.ListWebhookDeliveriesRequest
-	19, // 37: spona.webhooks.v1.WebhookService.RedeliverWebhookDelivery:input_type -> spona.webhooks.v1.RedeliverWebhookDeliveryRequest
-	21, // 38: spona.webhooks.v1.WebhookService.RedeliverWebhookDeliveries:input_type -> spona.webhooks.v1.RedeliverWebhookDeliveriesRequest
-	24, // 39: spona.webhooks.v1.ChangeFeedService.ListChanges:input_type -> spona.webhooks.v1.ListChangesRequest
-	6,  // 40: spona.webhooks.v1.WebhookService.CreateWebhook:output_type -> spona.webhooks.v1.CreateWebhookResponse
-	8,  // 41: spona.webhooks.v1.WebhookService.GetWebhook:output_type -> spona.webhooks.v1.GetWebhookResponse
-	10, // 42: spona.webhooks.v1.WebhookService.ListWebhooks:output_type -> spona.webhooks.v1.ListWebhooksResponse
-	12, // 43: spona.webhooks.v1.WebhookService.UpdateWebhook:output_type -> spona.webhooks.v1.UpdateWebhookResponse
-	14, // 44: spona.webhooks.v1.WebhookService.DeleteWebhook:output_type -> spona.webhooks.v1.DeleteWebhookResponse
-	16, // 45: spona.webhooks.v1.WebhookService.RotateWebhookSecret:output_type -> spona.webhooks.v1.RotateWebhookSecretResponse
-	18, // 46: spona.webhooks.v1.WebhookService.ListWebhookDeliveries:output_type -> spona.webhooks.v1.ListWebhookDeliveriesResponse
-	20, // 47: spona.webhooks.v1.WebhookService.RedeliverWebhookDelivery:output_type -> spona.webhooks.v1.RedeliverWebhookDeliveryResponse
-	22, // 48: spona.webhooks.v1.WebhookService.RedeliverWebhookDeliveries:output_type -> spona.webhooks.v1.RedeliverWebhookDeliveriesResponse
-	25, // 49: spona.webhooks.v1.ChangeFeedService.ListChanges:output_type -> spona.webhooks.v1.ListChangesResponse
-	40, // [40:50] is the sub-list for method output_type
-	30, // [30:40] is the sub-list for method input_type
-	30, // [30:30] is the sub-list for extension type_name
-	30, // [30:30] is the sub-list for extension extendee
-	0,  // [0:30] is the sub-list for field type_name
+	3,  // 7: spona.webhooks.v1.Delivery.status:type_name -> spona.webhooks.v1.DeliveryStatus
+	28, // 8: spona.webhooks.v1.Delivery.last_latency:type_name -> google.protobuf.Duration
+	27, // 9: spona.webhooks.v1.Delivery.last_attempt_time:type_name -> google.protobuf.Timestamp
+	27, // 10: spona.webhooks.v1.Delivery.next_attempt_time:type_name -> google.protobuf.Timestamp
+	27, // 11: spona.webhooks.v1.Delivery.create_time:type_name -> google.protobuf.Timestamp
+	27, // 12: spona.webhooks.v1.Delivery.deliver_time:type_name -> google.protobuf.Timestamp
+	2,  // 13: spona.webhooks.v1.Delivery.dead_letter_reason:type_name -> spona.webhooks.v1.DeliveryDeadLetterReason
+	4,  // 14: spona.webhooks.v1.CreateWebhookRequest.webhook:type_name -> spona.webhooks.v1.Webhook
+	4,  // 15: spona.webhooks.v1.CreateWebhookResponse.webhook:type_name -> spona.webhooks.v1.Webhook
+	4,  // 16: spona.webhooks.v1.GetWebhookResponse.webhook:type_name -> spona.webhooks.v1.Webhook
+	4,  // 17: spona.webhooks.v1.ListWebhooksResponse.webhooks:type_name -> spona.webhooks.v1.Webhook
+	4,  // 18: spona.webhooks.v1.UpdateWebhookRequest.webhook:type_name -> spona.webhooks.v1.Webhook
+	29, // 19: spona.webhooks.v1.UpdateWebhookRequest.update_mask:type_name -> google.protobuf.FieldMask
+	4,  // 20: spona.webhooks.v1.UpdateWebhookResponse.webhook:type_name -> spona.webhooks.v1.Webhook
+	4,  // 21: spona.webhooks.v1.RotateWebhookSecretResponse.webhook:type_name -> spona.webhooks.v1.Webhook
+	3,  // 22: spona.webhooks.v1.ListWebhookDeliveriesRequest.status:type_name -> spona.webhooks.v1.DeliveryStatus
+	5,  // 23: spona.webhooks.v1.ListWebhookDeliveriesResponse.deliveries:type_name -> spona.webhooks.v1.Delivery
+	5,  // 24: spona.webhooks.v1.RedeliverWebhookDeliveryResponse.delivery:type_name -> spona.webhooks.v1.Delivery
+	27, // 25: spona.webhooks.v1.RedeliverWebhookDeliveriesRequest.start_time:type_name -> google.protobuf.Timestamp
+	27, // 26: spona.webhooks.v1.RedeliverWebhookDeliveriesRequest.end_time:type_name -> google.protobuf.Timestamp
+	27, // 27: spona.webhooks.v1.ChangeEvent.timestamp:type_name -> google.protobuf.Timestamp
+	30, // 28: spona.webhooks.v1.ChangeEvent.data:type_name -> google.protobuf.Struct
+	27, // 29: spona.webhooks.v1.ListChangesRequest.start_time:type_name -> google.protobuf.Timestamp
+	24, // 30: spona.webhooks.v1.ListChangesResponse.events:type_name -> spona.webhooks.v1.ChangeEvent
+	6,  // 31: spona.webhooks.v1.WebhookService.CreateWebhook:input_type -> spona.webhooks.v1.CreateWebhookRequest
+	8,  // 32: spona.webhooks.v1.WebhookService.GetWebhook:input_type -> spona.webhooks.v1.GetWebhookRequest
+	10, // 33: spona.webhooks.v1.WebhookService.ListWebhooks:input_type -> spona.webhooks.v1.ListWebhooksRequest
+	12, // 34: spona.webhooks.v1.WebhookService.UpdateWebhook:input_type -> spona.webhooks.v1.UpdateWebhookRequest
+	14, // 35: spona.webhooks.v1.WebhookService.DeleteWebhook:input_type -> spona.webhooks.v1.DeleteWebhookRequest
+	16, // 36: spona.webhooks.v1.WebhookService.RotateWebhookSecret:input_type -> spona.webhooks.v1.RotateWebhookSecretRequest
+	18, // 37: spona.webhooks.v1.WebhookService.ListWebhookDeliveries:input_type -> spona.webhooks.v1.ListWebhookDeliveriesRequest
+	20, // 38: spona.webhooks.v1.WebhookService.RedeliverWebhookDelivery:input_type -> spona.webhooks.v1.RedeliverWebhookDeliveryRequest
+	22, // 39: spona.webhooks.v1.WebhookService.RedeliverWebhookDeliveries:input_type -> spona.webhooks.v1.RedeliverWebhookDeliveriesRequest
+	25, // 40: spona.webhooks.v1.ChangeFeedService.ListChanges:input_type -> spona.webhooks.v1.ListChangesRequest
+	7,  // 41: spona.webhooks.v1.WebhookService.CreateWebhook:output_type -> spona.webhooks.v1.CreateWebhookResponse
+	9,  // 42: spona.webhooks.v1.WebhookService.GetWebhook:output_type -> spona.webhooks.v1.GetWebhookResponse
+	11, // 43: spona.webhooks.v1.WebhookService.ListWebhooks:output_type -> spona.webhooks.v1.ListWebhooksResponse
+	13, // 44: spona.webhooks.v1.WebhookService.UpdateWebhook:output_type -> spona.webhooks.v1.UpdateWebhookResponse
+	15, // 45: spona.webhooks.v1.WebhookService.DeleteWebhook:output_type -> spona.webhooks.v1.DeleteWebhookResponse
+	17, // 46: spona.webhooks.v1.WebhookService.RotateWebhookSecret:output_type -> spona.webhooks.v1.RotateWebhookSecretResponse
+	19, // 47: spona.webhooks.v1.WebhookService.ListWebhookDeliveries:output_type -> spona.webhooks.v1.ListWebhookDeliveriesResponse
+	21, // 48: spona.webhooks.v1.WebhookService.RedeliverWebhookDelivery:output_type -> spona.webhooks.v1.RedeliverWebhookDeliveryResponse
+	23, // 49: spona.webhooks.v1.WebhookService.RedeliverWebhookDeliveries:output_type -> spona.webhooks.v1.RedeliverWebhookDeliveriesResponse
+	26, // 50: spona.webhooks.v1.ChangeFeedService.ListChanges:output_type -> spona.webhooks.v1.ListChangesResponse
+	41, // [41:51] is the sub-list for method output_type
+	31, // [31:41] is the sub-list for method input_type
+	31, // [31:31] is the sub-list for extension type_name
+	31, // [31:31] is the sub-list for extension extendee
+	0,  // [0:31] is the sub-list for field type_name
 }
 
 func init() { file_spona_webhooks_v1_webhooks_proto_init() }
@@ -1936,7 +2014,7 @@ func file_spona_webhooks_v1_webhooks_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_spona_webhooks_v1_webhooks_proto_rawDesc), len(file_spona_webhooks_v1_webhooks_proto_rawDesc)),
-			NumEnums:      3,
+			NumEnums:      4,
 			NumMessages:   23,
 			NumExtensions: 0,
 			NumServices:   2,
