@@ -414,6 +414,13 @@ var byReason = map[string]text{
 		"bs":      "Sesija ili prijava na koju se redovi datoteke odnose obrisana je nakon slanja datoteke: ništa nije uvezeno; pošaljite datoteku ponovo.",
 		"hr":      "Sesija ili prijava na koju se retci datoteke odnose obrisana je nakon slanja datoteke: ništa nije uvezeno; pošaljite datoteku ponovno.",
 	},
+	"CHANGED_SINCE_UPLOAD": {
+		"en":      "A session the file's columns refer to was corrected after the file was uploaded, and its column no longer names it: nothing was imported; send the file again.",
+		"sr-Latn": "Sesija na koju se kolone fajla odnose ispravljena je posle slanja fajla i njena kolona je više ne imenuje: ništa nije uvezeno; pošaljite fajl ponovo.",
+		"sr-Cyrl": "Сесија на коју се колоне фајла односе исправљена је после слања фајла и њена колона је више не именује: ништа није увезено; пошаљите фајл поново.",
+		"bs":      "Sesija na koju se kolone datoteke odnose ispravljena je nakon slanja datoteke i njena kolona je više ne imenuje: ništa nije uvezeno; pošaljite datoteku ponovo.",
+		"hr":      "Sesija na koju se stupci datoteke odnose ispravljena je nakon slanja datoteke i njezin je stupac više ne imenuje: ništa nije uvezeno; pošaljite datoteku ponovno.",
+	},
 	"CERTIFICATE_ISSUED": {
 		"en":      "The participant holds a certificate and cannot be deleted.",
 		"sr-Latn": "Učesnik ima sertifikat i ne može se obrisati.",

@@ -97,7 +97,7 @@ func (w importTx) CreateParticipant(ctx context.Context, organiser string, x *do
 }
 
 // kept are the tables of what Keep keeps, by what.
-var kept = map[app.Kept]string{app.KeptSessions: "sessions", app.KeptParticipants: "participants"}
+var kept = map[app.Kept]string{app.KeptParticipants: "participants"}
 
 // Keep locks (FOR KEY SHARE, in id order) the rows of what among ids that
 // are the event's, and returns the others.
@@ -112,6 +112,18 @@ func (w importTx) Keep(ctx context.Context, what app.Kept, eventID string, ids [
 		SELECT COALESCE(array_agg(n::text ORDER BY n), '{}') FROM unnest($1::uuid[]) n, kept WHERE n <> ALL (kept.ids)`,
 		ids, eventID).Scan(&gone)
 	return gone, db.Error(err)
+}
+
+// Sessions returns the event's sessions in programme order, locked FOR
+// KEY SHARE (in id order) against their deletion.
+func (w importTx) Sessions(ctx context.Context, eventID string) ([]*domain.Session, error) {
+	rows, err := w.tx.Query(ctx, `SELECT `+sessionCols+` FROM (SELECT * FROM sessions WHERE event_id = $1 ORDER BY id FOR KEY SHARE) s
+		ORDER BY s.date, COALESCE(s.start_time, '00:00'), s.id`, eventID)
+	if err != nil {
+		return nil, db.Error(err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (*domain.Session, error) { return scanSession(r) })
+	return out, db.Error(err)
 }
 
 func (w importTx) RecordMarks(ctx context.Context, participantID string, marks map[string]bool) ([]string, int, error) {

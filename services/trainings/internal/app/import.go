@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/spona/spona/pkg/auth"
+	"github.com/spona/spona/pkg/date"
 	"github.com/spona/spona/pkg/errs"
 	"github.com/spona/spona/pkg/events"
 	"github.com/spona/spona/pkg/ids"
@@ -62,10 +63,14 @@ type ImportWriter interface {
 	ImportRows(ctx context.Context, importID string, after, limit int) ([]*imports.StagedRow, error)
 	// CreateParticipant registers p as Repository.CreateParticipant does.
 	CreateParticipant(ctx context.Context, organiser string, p *domain.Participant) (*domain.Participant, error)
-	// Keep returns those of the event's sessions or participants (what)
-	// ids names that no longer exist, and keeps the others from being
-	// deleted until the transaction ends, in one statement.
+	// Keep returns those of the event's participants (what) ids names
+	// that no longer exist, and keeps the others from being deleted until
+	// the transaction ends, in one statement.
 	Keep(ctx context.Context, what Kept, eventID string, ids []string) (gone []string, err error)
+	// Sessions returns the event's sessions as they are, in programme
+	// order, and keeps them from being deleted until the transaction
+	// ends, in one statement.
+	Sessions(ctx context.Context, eventID string) ([]*domain.Session, error)
 	// RecordMarks sets a participant's attendance marks (by session id)
 	// and returns the sessions whose mark it recorded anew or changed, and
 	// how the marks moved the sessions it attended (Mark.Moved summed).
@@ -83,12 +88,9 @@ type ImportWriter interface {
 // Kept is what ImportWriter.Keep keeps of an event.
 type Kept string
 
-// What an import keeps: the sessions its attendance columns name, the
-// registrations its rows are linked to.
-const (
-	KeptSessions     Kept = "sessions"
-	KeptParticipants Kept = "participants"
-)
+// What an import keeps: the registrations its rows are linked to (the
+// sessions, ImportWriter.Sessions keeps).
+const KeptParticipants Kept = "participants"
 
 // kindCache looks organisations up in the directory once per import: their
 // kinds by id, and (read once, when a row first names an organisation by
@@ -324,7 +326,7 @@ func (a *App) Process(ctx context.Context, imp *imports.Import, report func(phas
 func (a *App) writeRows(ctx context.Context, w ImportWriter, imp *imports.Import, e *domain.TrainingEvent, m imports.Mapping,
 	c imports.Counts, kinds *kindCache, undo *domain.Undo, report func(phase string, c imports.Counts, percent int)) (map[string][]string, error) {
 	changed := map[string][]string{} // participants whose mark changed, by session
-	deleted, err := deletedSessions(ctx, w, e.ID, m)
+	columns, err := sessionsNow(ctx, w, e.ID, m, a.today())
 	if err != nil {
 		return nil, err
 	}
@@ -385,7 +387,7 @@ func (a *App) writeRows(ctx context.Context, w ImportWriter, imp *imports.Import
 				evs = append(evs, participantEvent(events.ParticipantRegistered, e, out))
 			}
 			if o.ResourceID != "" {
-				if err := deleted.marked(row.Row, sr.Marks); err != nil {
+				if err := columns.marked(row.Row, sr.Marks); err != nil {
 					return nil, err
 				}
 			}
@@ -463,47 +465,104 @@ func keptLinks(ctx context.Context, w ImportWriter, imp *imports.Import, eventID
 // after the file was uploaded.
 const ReasonDeletedSinceUpload = "DELETED_SINCE_UPLOAD"
 
-// goneSessions are the attendance columns of an import (by session id)
-// whose session was deleted after the upload, with the column's letter
-// and header.
-type goneSessions map[string]string
+// ReasonChangedSinceUpload is the ErrorInfo reason of a sign-in sheet
+// import whose rows mark a session that its column no longer names: the
+// session's day or start time was corrected after the file was uploaded
+// (or another session added that day), so the column's header (a day, a
+// day and time, a place in the programme) names another session now, or
+// none.
+const ReasonChangedSinceUpload = "CHANGED_SINCE_UPLOAD"
 
-// deletedSessions finds the sessions m's attendance columns name that
-// were deleted since the upload, and keeps the others until the import
-// commits (a deletion then waits for it, and deletes the marks written).
-func deletedSessions(ctx context.Context, w ImportWriter, eventID string, m imports.Mapping) (goneSessions, error) {
-	var named []string
-	column := map[string]string{}
-	for i, f := range m.Fields {
-		if id, ok := strings.CutPrefix(f, "session:"); ok {
-			named = append(named, id)
-			column[id] = fmt.Sprintf("column %s %q", sheet.ColumnLetter(i), m.Headers[i])
-		}
-	}
-	if len(named) == 0 {
+// staleColumns are the attendance columns of an import (by the session
+// they named at the upload) that cannot take marks as they are written:
+// the session was deleted since, or corrected so that the column's header
+// names another session or none, or (for present marks) moved to a day
+// not held yet.
+type staleColumns map[string]staleColumn
+
+type staleColumn struct {
+	column  string // its letter and header
+	gone    bool
+	renamed string // what the header names now: "session <id> of <day>", "no session"
+	notHeld *domain.Session
+}
+
+// sessionsNow reads the event's sessions as they are when the import
+// writes (after the event's completion lock, which a session's create,
+// correction and deletion take, so none changes until it commits, and
+// keeping them from deletion), matches the header row of m to them again,
+// as the upload did, and returns the attendance columns whose session is
+// gone, or that now name another session or none, or whose session is
+// not held by today. A column kept as it was is not among them.
+func sessionsNow(ctx context.Context, w ImportWriter, eventID string, m imports.Mapping, today date.Date) (staleColumns, error) {
+	if !slices.ContainsFunc(m.Fields, func(f string) bool { return strings.HasPrefix(f, "session:") }) {
 		return nil, nil
 	}
-	slices.Sort(named)
-	gone, err := w.Keep(ctx, KeptSessions, eventID, named)
+	sessions, err := w.Sessions(ctx, eventID)
 	if err != nil {
 		return nil, err
 	}
-	out := goneSessions{}
-	for _, id := range gone {
-		out[id] = column[id]
+	byID := make(map[string]*domain.Session, len(sessions))
+	for _, s := range sessions {
+		byID[s.ID] = s
+	}
+	// The header row as the upload stored it (its attendance and
+	// professional columns), matched to the sessions of now; its problems
+	// (none of them new but those of the sessions' changes) are found
+	// below, column by column.
+	now, _ := imports.MatchHeader(m.Headers, domain.ParticipantColumns, func(h string) (string, bool) { return domain.SessionColumn(h, sessions) })
+	out := staleColumns{}
+	for i, f := range m.Fields {
+		id, ok := strings.CutPrefix(f, "session:")
+		if !ok {
+			continue
+		}
+		c := staleColumn{column: fmt.Sprintf("column %s %q", sheet.ColumnLetter(i), m.Headers[i])}
+		s := byID[id]
+		switch named := ""; {
+		case s == nil:
+			c.gone = true
+		case i >= len(now.Fields) || now.Fields[i] != f:
+			if i < len(now.Fields) {
+				named = strings.TrimPrefix(now.Fields[i], "session:")
+			}
+			c.renamed = "no session of the event"
+			if o := byID[named]; o != nil {
+				c.renamed = fmt.Sprintf("the session %s of %s", o.ID, o.Date)
+			}
+			c.notHeld = s // for its day now
+		case !s.Held(today):
+			c.notHeld = s
+		default:
+			continue
+		}
+		out[id] = c
 	}
 	return out, nil
 }
 
-// marked refuses the import when row marks attendance at a session
-// deleted since the upload: its marks would be lost. A column of such a
-// session left empty loses nothing.
-func (g goneSessions) marked(row int, marks map[string]bool) error {
+// marked refuses the import when row marks attendance in a stale column:
+// at a session deleted since the upload (its marks would be lost), or one
+// the column no longer names (they would go to a session of another day
+// than the header's), or present at a session not held yet. A stale
+// column left empty loses nothing.
+func (g staleColumns) marked(row int, marks map[string]bool) error {
 	for _, id := range slices.Sorted(maps.Keys(marks)) {
-		if col, ok := g[id]; ok {
+		c, ok := g[id]
+		switch {
+		case !ok:
+		case c.gone:
 			return errs.FailedPrecondition(ReasonDeletedSinceUpload, "row %d marks attendance in %s, the event's session %s, deleted after "+
 				"the file was uploaded: nothing was imported; send the file again without that column, or add the session "+
-				"again and send the file again", row, col, id)
+				"again and send the file again", row, c.column, id)
+		case c.renamed != "":
+			return errs.FailedPrecondition(ReasonChangedSinceUpload, "row %d marks attendance in %s, which named the event's session %s "+
+				"when the file was uploaded; that session was corrected since (it is now of %s), and the column names %s: "+
+				"nothing was imported, rather than marks under a day the session is not of; send the file again, and its "+
+				"columns are matched to the sessions as they are now", row, c.column, id, c.notHeld.Date, c.renamed)
+		case marks[id]:
+			return errs.FailedPrecondition(domain.ReasonSessionNotHeld, "row %d marks a participant present in %s: %s; "+
+				"nothing was imported", row, c.column, c.notHeld.NotHeldMessage())
 		}
 	}
 	return nil
