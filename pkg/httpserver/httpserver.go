@@ -62,6 +62,7 @@ type Server struct {
 	uploads   func(*http.Request) bool
 	uploadMax int64
 	overLimit func(w http.ResponseWriter, r *http.Request, message string)
+	refused   func(w http.ResponseWriter, r *http.Request, status int, message string)
 
 	mu    sync.Mutex
 	conns map[netip.Prefix]int
@@ -105,7 +106,7 @@ func New(h http.Handler, cfg Config, log *slog.Logger, opts ...Option) (*Server,
 		ReadTimeout:       cfg.ReadTimeout,
 		WriteTimeout:      cfg.WriteTimeout,
 		IdleTimeout:       cfg.IdleTimeout,
-		MaxHeaderBytes:    64 << 10,
+		MaxHeaderBytes:    maxHeaderBytes,
 		ConnContext:       s.connContext,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelDebug),
 	}
@@ -202,12 +203,14 @@ func (l *limitListener) Accept() (net.Conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	a := peerAddr(c.RemoteAddr())
-	if !a.IsValid() || l.s.trusted(a) {
-		return c, nil
+	if a := peerAddr(c.RemoteAddr()); a.IsValid() && !l.s.trusted(a) {
+		b := ClientBlock(a)
+		c = &countedConn{Conn: c, s: l.s, block: b, over: !l.s.acquire(b)}
 	}
-	b := ClientBlock(a)
-	return &countedConn{Conn: c, s: l.s, block: b, over: !l.s.acquire(b)}, nil
+	if l.s.refused != nil {
+		c = &refusingConn{Conn: c, s: l.s, inHead: true}
+	}
+	return c, nil
 }
 
 // countedConn is a connection counted against its client's block.
@@ -219,6 +222,14 @@ type countedConn struct {
 	once  sync.Once
 }
 
+// CloseWrite half-closes the connection (net/http does after a 431).
+func (c *countedConn) CloseWrite() error {
+	if cw, ok := c.Conn.(interface{ CloseWrite() error }); ok {
+		return cw.CloseWrite()
+	}
+	return nil
+}
+
 func (c *countedConn) Close() error {
 	c.once.Do(func() { c.s.release(c.block) })
 	return c.Conn.Close()
@@ -227,6 +238,9 @@ func (c *countedConn) Close() error {
 type overLimitKey struct{}
 
 func (s *Server) connContext(ctx context.Context, c net.Conn) context.Context {
+	if rc, ok := c.(*refusingConn); ok {
+		c = rc.Conn
+	}
 	if cc, ok := c.(*countedConn); ok && cc.over {
 		return context.WithValue(ctx, overLimitKey{}, true)
 	}

@@ -450,6 +450,20 @@ var byReason = map[string]text{
 		"hr":      "Uvoz je više puta prekinut i ništa nije upisao; pošaljite datoteku ponovno.",
 	},
 	// The edge's own refusals (services/edge/internal/gateway/errors.go).
+	"MALFORMED_REQUEST": {
+		"en":      "The request is not well-formed HTTP/1.1 (its request line or a header); the message says what, the details name the header when it is one.",
+		"sr-Latn": "Zahtev nije ispravno oblikovan HTTP/1.1 zahtev (njegov početni red ili neko zaglavlje); poruka navodi šta, a detalji navode zaglavlje kada je ono u pitanju.",
+		"sr-Cyrl": "Захтев није исправно обликован HTTP/1.1 захтев (његов почетни ред или неко заглавље); порука наводи шта, а детаљи наводе заглавље када је оно у питању.",
+		"bs":      "Zahtjev nije ispravno oblikovan HTTP/1.1 zahtjev (njegov početni red ili neko zaglavlje); poruka navodi šta, a detalji navode zaglavlje kada je ono u pitanju.",
+		"hr":      "Zahtjev nije ispravno oblikovan HTTP/1.1 zahtjev (njegov početni redak ili neko zaglavlje); poruka navodi što, a pojedinosti navode zaglavlje kada je riječ o njemu.",
+	},
+	"HEADERS_TOO_LARGE": {
+		"en":      "The request's headers are larger than the API takes; send fewer or shorter headers (the message says the limit).",
+		"sr-Latn": "Zaglavlja zahteva su veća nego što API prima; pošaljite manje ili kraća zaglavlja (poruka navodi granicu).",
+		"sr-Cyrl": "Заглавља захтева су већа него што API прима; пошаљите мање или краћа заглавља (порука наводи границу).",
+		"bs":      "Zaglavlja zahtjeva su veća nego što API prima; pošaljite manje ili kraća zaglavlja (poruka navodi granicu).",
+		"hr":      "Zaglavlja zahtjeva veća su nego što API prima; pošaljite manje ili kraća zaglavlja (poruka navodi granicu).",
+	},
 	"ROUTE_NOT_FOUND": {
 		"en":      "This path is not part of the API; check the address against the API documentation (/docs).",
 		"sr-Latn": "Ova putanja nije deo API-ja; proverite adresu prema dokumentaciji API-ja (/docs).",
@@ -791,6 +805,21 @@ var violations = []violationText{
 		"en":      "Not a query parameter of this route; check its spelling.",
 		"sr-Latn": "Nije parametar upita ove rute; proverite kako je napisan.", "sr-Cyrl": "Није параметар упита ове руте; проверите како је написан.",
 		"bs": "Nije parametar upita ove rute; provjerite kako je napisan.", "hr": "Nije parametar upita ove rute; provjerite kako je napisan.",
+	}},
+	// A query the edge cannot split into parameters (gateway malformedQuery).
+	{regexp.MustCompile(`^is not percent-encoded correctly`), text{
+		"en":      "Not percent-encoded correctly: a % must be followed by two hexadecimal digits (write a % itself as %25).",
+		"sr-Latn": "Nije ispravno procentno kodirano: posle % moraju slediti dve heksadecimalne cifre (sam znak % pišite kao %25).",
+		"sr-Cyrl": "Није исправно процентно кодирано: после % морају следити две хексадецималне цифре (сам знак % пишите као %25).",
+		"bs":      "Nije ispravno procentno kodirano: nakon % moraju slijediti dvije heksadecimalne cifre (sam znak % pišite kao %25).",
+		"hr":      "Nije ispravno postotno kodirano: nakon % moraju slijediti dvije heksadecimalne znamenke (sam znak % pišite kao %25).",
+	}},
+	{regexp.MustCompile(`^contains a semicolon`), text{
+		"en":      "Contains a semicolon: separate query parameters with & (write a ; itself as %3B).",
+		"sr-Latn": "Sadrži tačku i zarez: parametre upita razdvajajte znakom & (sam znak ; pišite kao %3B).",
+		"sr-Cyrl": "Садржи тачку и зарез: параметре упита раздвајајте знаком & (сам знак ; пишите као %3B).",
+		"bs":      "Sadrži tačku i zarez: parametre upita razdvajajte znakom & (sam znak ; pišite kao %3B).",
+		"hr":      "Sadrži točku sa zarezom: parametre upita odvajajte znakom & (sam znak ; pišite kao %3B).",
 	}},
 	{regexp.MustCompile(`^is given by the path of `), text{
 		"en": "Given by the path, not in the query.", "sr-Latn": "Zadaje se putanjom, ne u upitu.", "sr-Cyrl": "Задаје се путањом, не у упиту.",
@@ -1252,6 +1281,13 @@ var violations = []violationText{
 		"sr-Cyrl": "Пре сачуваних догађаја; најстарије доступно start_time је {1}, најстарији курсор {2}.",
 		"bs":      "Prije sačuvanih događaja; najstarije dostupno start_time je {1}, najstariji kursor {2}.",
 		"hr":      "Prije sačuvanih događaja; najstarije dostupno start_time je {1}, najstariji kursor {2}.",
+	}},
+	{regexp.MustCompile(`^is not supported: send the body with Content-Length`), text{
+		"en":      "Not supported: send the body with Content-Length, or with Transfer-Encoding: chunked.",
+		"sr-Latn": "Nije podržano: pošaljite telo zahteva uz Content-Length ili uz Transfer-Encoding: chunked.",
+		"sr-Cyrl": "Није подржано: пошаљите тело захтева уз Content-Length или уз Transfer-Encoding: chunked.",
+		"bs":      "Nije podržano: pošaljite tijelo zahtjeva uz Content-Length ili uz Transfer-Encoding: chunked.",
+		"hr":      "Nije podržano: pošaljite tijelo zahtjeva uz Content-Length ili uz Transfer-Encoding: chunked.",
 	}},
 	{regexp.MustCompile(`^is not supported: send the body uncompressed`), text{
 		"en": "Not supported: send the body uncompressed.", "sr-Latn": "Nije podržano: pošaljite telo zahteva nekomprimovano.",

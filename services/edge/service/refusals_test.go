@@ -148,8 +148,9 @@ func TestEdgeRefusalsHaveTheServicesShape(t *testing.T) {
 
 	// Every reason the edge answers with is checked here for a text of
 	// its own, but TOO_MANY_CONNECTIONS (TestConnectionLimitAnswerIsLocalized),
-	// BODY_TOO_SLOW (TestSlowUploads), MALFORMED_PATH (net/http refuses a
-	// path that does not decode before the gateway sees it) and
+	// BODY_TOO_SLOW (TestSlowUploads), MALFORMED_PATH, MALFORMED_REQUEST
+	// and HEADERS_TOO_LARGE (what net/http refuses before the gateway sees
+	// it: TestMalformedRequestsAnswerTheStatusShape) and
 	// ROUTE_NOT_OPEN (a route of no scope, which no route is):
 	// pkg/i18n's TestEveryReasonHasText finds their texts in the code.
 	for _, reason := range []string{gateway.ReasonRouteNotFound, gateway.ReasonMethodNotAllowed, gateway.ReasonCredentialsMissing,

@@ -213,7 +213,7 @@ func Serve(ctx context.Context, cfg Config, lis net.Listener) error {
 		return err
 	}
 	srv, err := httpserver.New(h, cfg.HTTP, base.Log, httpserver.Uploads(gateway.IsUpload, cfg.ImportMaxBytes),
-		httpserver.OverLimit(gateway.TooManyConnections(cfg.HSTSMaxAge)))
+		httpserver.OverLimit(gateway.TooManyConnections(cfg.HSTSMaxAge)), httpserver.Refused(gateway.Unparsed(base.Log, cfg.HSTSMaxAge)))
 	if err != nil {
 		lis.Close()
 		return err

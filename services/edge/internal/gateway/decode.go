@@ -145,6 +145,10 @@ func refuseDecoded(raw []byte, v any, err error) error {
 		return refuse(raw, at, v, "is not a valid %s value", x[1])
 	case invalidWKT.MatchString(what):
 		return refuse(raw, at, v, "is not a valid %s value", strings.ToLower(invalidWKT.FindStringSubmatch(what)[1]))
+	case wktRange.MatchString(what):
+		// A time in year 0 or 10000, a duration over 10000 years: the
+		// type's words, not the value echoed.
+		return refuse(raw, at, v, "is not a valid %s value: out of its range", strings.ToLower(wktRange.FindStringSubmatch(what)[1]))
 	case unknownField.MatchString(what):
 		return refuse(raw, at, v, "unknown or read-only field %s", unknownField.FindStringSubmatch(what)[1])
 	case oneofSet.MatchString(what):
@@ -179,6 +183,7 @@ var (
 	protojsonError = regexp.MustCompile(`^proto:[ \x{00a0}]+(?:syntax error )?\(line (\d+):(\d+)\): (.*)$`)
 	invalidValue   = regexp.MustCompile(`^invalid value for (\w+) (?:field \w+|key): (.*)$`)
 	invalidWKT     = regexp.MustCompile(`^invalid google\.protobuf\.(\w+)(?: value)?:? (.*)$`)
+	wktRange       = regexp.MustCompile(`^google\.protobuf\.(\w+) value out of range`)
 	unknownField   = regexp.MustCompile(`^unknown field (.+)$`)
 	oneofSet       = regexp.MustCompile(`^error parsing "[^"]+", oneof ([\w.]+) is already set$`)
 	duplicate      = regexp.MustCompile(`^duplicate (?:field|map key) `)

@@ -1,11 +1,16 @@
 package gateway
 
 import (
+	"errors"
+	"log/slog"
 	"net/http"
+	"net/url"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
+	"github.com/spona/spona/pkg/errs"
 	"github.com/spona/spona/pkg/grpcx"
 	"github.com/spona/spona/pkg/httpserver"
 	"github.com/spona/spona/pkg/i18n"
@@ -22,6 +27,8 @@ const (
 	ReasonRouteNotFound        = "ROUTE_NOT_FOUND"        // 404: no such path (or file) in the API
 	ReasonMethodNotAllowed     = "METHOD_NOT_ALLOWED"     // 405: the path has no such method (Allow names its methods)
 	ReasonMalformedPath        = "MALFORMED_PATH"         // 400: the path does not decode
+	ReasonMalformedRequest     = "MALFORMED_REQUEST"      // 400: the request line or a header is not HTTP/1.1 (a field violation names the header when it can)
+	ReasonHeadersTooLarge      = "HEADERS_TOO_LARGE"      // 431: the request's headers are over the server's limit
 	ReasonCredentialsMissing   = "CREDENTIALS_MISSING"    // 401: no Authorization: Bearer …
 	ReasonCredentialsInvalid   = "CREDENTIALS_INVALID"    // 401: unknown, revoked or expired key or token
 	ReasonScopeRequired        = "SCOPE_REQUIRED"         // 403: the key lacks the route's scope (metadata scope)
@@ -110,4 +117,54 @@ func tooSlow(w http.ResponseWriter, r *http.Request) bool {
 	}
 	writeStatusCode(w, r, http.StatusRequestTimeout, edgeStatus(codes.DeadlineExceeded, ReasonBodyTooSlow, slow.Error()))
 	return true
+}
+
+// Unparsed answers a request net/http refused before the edge saw it
+// (pkg/httpserver's Refused: status and message are net/http's) with a
+// Status body of the edge's shape, localized, and the security headers,
+// where net/http would answer in plain text: a path that does not decode
+// 400 MALFORMED_PATH; headers over the limit 431 HEADERS_TOO_LARGE; any
+// other request that is not HTTP/1.1 400 MALFORMED_REQUEST, with a field
+// violation on the header when one is to blame (no Host, a
+// Transfer-Encoding net/http does not know, which it would answer 501).
+// A client's mistake is never a 5xx, so a protocol version net/http does
+// not speak (505) is 400 too.
+func Unparsed(log *slog.Logger, hstsMaxAge time.Duration) func(w http.ResponseWriter, r *http.Request, status int, message string) {
+	headers := securityHeaders(hstsMaxAge)
+	return func(w http.ResponseWriter, r *http.Request, code int, message string) {
+		headers(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if code == http.StatusRequestHeaderFieldsTooLarge {
+				writeStatusCode(w, r, code, edgeStatus(codes.InvalidArgument, ReasonHeadersTooLarge, message))
+				return
+			}
+			var v errs.Violations
+			e := &errs.Error{Kind: errs.KindInvalidArgument, Reason: ReasonMalformedRequest, Message: "malformed request"}
+			_, pathErr := url.ParseRequestURI(r.RequestURI)
+			switch {
+			case code == http.StatusBadRequest && message == "" && r.Method != "" && pathErr != nil:
+				// net/http says nothing of a request target that does not
+				// parse; its own words say why (invalid URL escape "%zz"),
+				// without the rest of the path.
+				e.Reason, e.Message = ReasonMalformedPath, "malformed request path"
+				var ue *url.Error
+				if errors.As(pathErr, &ue) {
+					e.Message += ": " + ue.Err.Error()
+				}
+			case code == http.StatusNotImplemented:
+				v.Add("Transfer-Encoding", "is not supported: send the body with Content-Length, or with Transfer-Encoding: chunked")
+			case message == "missing required Host header":
+				v.Add("Host", "is required")
+			case message == "malformed Host header":
+				v.Add("Host", "is not a valid host")
+			case code == http.StatusHTTPVersionNotSupported:
+				e.Message = "malformed request: unsupported protocol version; send HTTP/1.1"
+			case message != "":
+				e.Message = "malformed request: " + message
+			default:
+				e.Message = "malformed request: its request line or a header is not HTTP/1.1"
+			}
+			e.Violations = v
+			writeStatusCode(w, r, http.StatusBadRequest, status.Convert(grpcx.ToStatus(r.Context(), log, e)))
+		})).ServeHTTP(w, r)
+	}
 }

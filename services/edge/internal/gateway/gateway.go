@@ -351,6 +351,14 @@ func outgoingHeaders(key string) (string, bool) {
 func authenticate(o Options, fails *failures) Middleware {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if len(r.Header.Values("Authorization")) > 1 {
+				// Which of two credentials the caller meant is not the
+				// edge's to guess (RFC 9110: Authorization is one value).
+				var v errs.Violations
+				v.Add("Authorization", "is given more than once")
+				writeStatus(w, r, status.Convert(grpcx.ToStatus(r.Context(), o.Log, v.Err())))
+				return
+			}
 			cred, ok := ParseBearer(r.Header.Get("Authorization"))
 			if !ok {
 				writeStatus(w, r, edgeStatus(codes.Unauthenticated, ReasonCredentialsMissing, "missing credentials: send Authorization: Bearer <API key or access token>"))

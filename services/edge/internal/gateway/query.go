@@ -29,7 +29,7 @@ func (m *matched) ignoredQuery(r *http.Request) error {
 	}
 	q, err := url.ParseQuery(r.URL.RawQuery)
 	if err != nil {
-		return nil // the gateway refuses a malformed query with 400 itself
+		return malformedQuery(r.URL.RawQuery)
 	}
 	var v errs.Violations
 	for key, values := range q {
@@ -38,6 +38,41 @@ func (m *matched) ignoredQuery(r *http.Request) error {
 			v.Add(strings.ToValidUTF8(key, "\uFFFD"), "%s", why)
 		} else if why := enumNumber(fds, values); why != "" {
 			v.Add(strings.ToValidUTF8(key, "\uFFFD"), "%s", why)
+		}
+	}
+	slices.SortFunc(v, func(a, b errs.FieldViolation) int { return strings.Compare(a.Field, b.Field) })
+	return v.Err()
+}
+
+// malformedQuery refuses a query url.ParseQuery cannot split into
+// parameters (the gateway would refuse it in Go's words, naming no
+// parameter, or, on a route whose body is the whole request, not read
+// it at all): a field violation for each parameter whose name or value
+// is not percent-encoded correctly (%zz, a % at the end), or that holds
+// a semicolon (Go no longer takes ; as a separator), naming the
+// parameter as sent, never its value.
+func malformedQuery(raw string) error {
+	var v errs.Violations
+	add := func(field, desc string) {
+		field = strings.ToValidUTF8(field, "\uFFFD")
+		if !slices.ContainsFunc(v, func(fv errs.FieldViolation) bool { return fv.Field == field }) {
+			v.Add(field, "%s", desc)
+		}
+	}
+	for pair := range strings.SplitSeq(raw, "&") {
+		key, val, _ := strings.Cut(pair, "=")
+		name, keyErr := url.QueryUnescape(key)
+		if keyErr != nil {
+			name = key
+		}
+		_, valErr := url.QueryUnescape(val)
+		switch {
+		case strings.Contains(pair, ";"):
+			add(name, "contains a semicolon; separate query parameters with &")
+		case keyErr != nil:
+			add(name, "is not percent-encoded correctly (its name): a % must be followed by two hexadecimal digits")
+		case valErr != nil:
+			add(name, "is not percent-encoded correctly: a % must be followed by two hexadecimal digits")
 		}
 	}
 	slices.SortFunc(v, func(a, b errs.FieldViolation) int { return strings.Compare(a.Field, b.Field) })

@@ -52,8 +52,8 @@ func addUTF8Violation(v *errs.Violations, field string) {
 
 // decodesToUTF8 reports whether a query value as sent (percent-encoded, raw
 // bytes allowed) decodes to valid UTF-8, decoding as it goes rather than into
-// a copy. A malformed escape counts as valid here: the gateway refuses it
-// with 400 when it parses the query.
+// a copy. A malformed escape counts as valid here: ignoredQuery refuses it
+// (malformedQuery), naming the parameter.
 func decodesToUTF8(s string) bool {
 	if strings.IndexByte(s, '%') < 0 {
 		return utf8.ValidString(s)

@@ -9,6 +9,7 @@ import (
 
 	adminv1 "github.com/spona/spona/gen/go/spona/admin/v1"
 	"github.com/spona/spona/pkg/auth"
+	"github.com/spona/spona/pkg/errs"
 	"github.com/spona/spona/pkg/grpcx"
 	"github.com/spona/spona/services/edge/internal/keys"
 	"google.golang.org/grpc/codes"
@@ -70,12 +71,13 @@ func (s *APIKeys) CreateApiKey(ctx context.Context, req *adminv1.CreateApiKeyReq
 	in := req.GetApiKey()
 	nk := keys.NewKey{Name: in.GetDisplayName(), OrganisationID: in.GetOrganisationId(), Scopes: in.GetScopes(), Reason: req.GetReason(),
 		RequestID: grpcx.RequestID(ctx, "")}
-	if in.GetExpireTime() != nil {
-		if err := in.GetExpireTime().CheckValid(); err != nil {
-			return nil, status.Error(codes.InvalidArgument, "api_key.expire_time: "+err.Error())
-		}
-		t := in.GetExpireTime().AsTime()
+	var v errs.Violations
+	if in.GetExpireTime() != nil { // (0001-01-01 is a time, refused as past)
+		t := grpcx.Time(&v, "api_key.expire_time", in.GetExpireTime())
 		nk.ExpireTime = &t
+	}
+	if err := v.Err(); err != nil {
+		return nil, s.fail(ctx, err)
 	}
 	k, secret, err := s.admin.Create(ctx, p, nk)
 	if err != nil {
@@ -132,21 +134,25 @@ func (s *APIKeys) RotateApiKey(ctx context.Context, req *adminv1.RotateApiKeyReq
 	if err != nil {
 		return nil, err
 	}
+	// Refused as every other field is (a gRPC client can send what JSON
+	// cannot: a Duration or Timestamp out of its range).
+	var v errs.Violations
 	var overlap *time.Duration
 	if req.GetOverlap() != nil {
 		if err := req.GetOverlap().CheckValid(); err != nil {
-			return nil, status.Error(codes.InvalidArgument, "overlap: "+err.Error())
+			v.Add("overlap", "is not a valid duration value")
+		} else {
+			d := req.GetOverlap().AsDuration()
+			overlap = &d
 		}
-		d := req.GetOverlap().AsDuration()
-		overlap = &d
 	}
 	var expire *time.Time
 	if req.GetExpireTime() != nil {
-		if err := req.GetExpireTime().CheckValid(); err != nil {
-			return nil, status.Error(codes.InvalidArgument, "expire_time: "+err.Error())
-		}
-		t := req.GetExpireTime().AsTime()
+		t := grpcx.Time(&v, "expire_time", req.GetExpireTime())
 		expire = &t
+	}
+	if err := v.Err(); err != nil {
+		return nil, s.fail(ctx, err)
 	}
 	next, secret, prev, err := s.admin.Rotate(ctx, p, req.GetId(), overlap, expire, req.GetReason(), grpcx.RequestID(ctx, ""))
 	if err != nil {
