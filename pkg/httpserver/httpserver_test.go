@@ -17,6 +17,17 @@ import (
 // serve runs a Server for h on loopback until the test ends.
 func serve(t *testing.T, h http.Handler, cfg Config, opts ...Option) (*Server, string) {
 	t.Helper()
+	return serveTB(t, h, cfg, opts...)
+}
+
+// serveB is serve for a benchmark, with the default limits.
+func serveB(b *testing.B, h http.Handler, opts ...Option) (*Server, string) {
+	b.Helper()
+	return serveTB(b, h, Config{}, opts...)
+}
+
+func serveTB(t testing.TB, h http.Handler, cfg Config, opts ...Option) (*Server, string) {
+	t.Helper()
 	s, err := New(h, cfg, slog.New(slog.DiscardHandler), opts...)
 	if err != nil {
 		t.Fatal(err)
