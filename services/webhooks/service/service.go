@@ -91,7 +91,7 @@ func New(cfg Config) platform.Service {
 						RetryFor: cfg.RetryFor, DisableAfter: cfg.DisableAfter},
 					Workers: cfg.Workers, TargetConcurrency: cfg.TargetConcurrency,
 					Lease: cfg.Lease, AttemptTimeout: cfg.Timeout, PollInterval: cfg.PollInterval,
-					FeedRetention: cfg.FeedRetention,
+					FeedRetention: cfg.FeedRetention, Cursors: domain.NewCursors(cfg.SecretsKey),
 				}, base.Log)
 			if err != nil {
 				return err

@@ -36,7 +36,8 @@ func BenchmarkChangeFeed(b *testing.B) {
 	if err := pool.QueryRow(ctx, "SELECT md5('3')::uuid::text").Scan(&org); err != nil {
 		b.Fatal(err)
 	}
-	a, err := app.New(repo, nil, nil, app.Options{FeedRetention: 720 * time.Hour}, slog.Default())
+	cursors := domain.NewCursors("bench-cursors-key")
+	a, err := app.New(repo, nil, nil, app.Options{FeedRetention: 720 * time.Hour, Cursors: cursors}, slog.Default())
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -51,7 +52,7 @@ func BenchmarkChangeFeed(b *testing.B) {
 		name string
 		q    app.ChangesQuery
 	}{
-		{"cursor", app.ChangesQuery{After: domain.EncodeCursor(first - 1)}},
+		{"cursor", app.ChangesQuery{After: cursors.Seal(org, first-1)}},
 		{"start_time=1d", app.ChangesQuery{Start: &dayAgo}},
 		{"start_time=29d", app.ChangesQuery{Start: &monthAgo}},
 	} {

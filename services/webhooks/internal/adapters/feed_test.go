@@ -55,12 +55,13 @@ func TestFeedPageAgreesWithItsBounds(t *testing.T) {
 		t.Fatal(err)
 	}
 	racing := &pruneAfterBounds{Postgres: repo, before: time.Now().Add(-30 * 24 * time.Hour)}
-	a, err := app.New(racing, nil, nil, app.Options{}, slog.New(slog.DiscardHandler))
+	cursors := domain.NewCursors("feed-test-cursors-key")
+	a, err := app.New(racing, nil, nil, app.Options{Cursors: cursors}, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}
 	partner := auth.Principal{OrganisationID: org}
-	rows, next, err := a.ListChanges(ctx, partner, app.ChangesQuery{After: domain.EncodeCursor(2), Size: 10})
+	rows, next, err := a.ListChanges(ctx, partner, app.ChangesQuery{After: cursors.Seal(org, 2), Size: 10})
 	if racing.err != nil || !racing.done {
 		t.Fatalf("the prune did not run between the reads: %v", racing.err)
 	}
@@ -79,12 +80,12 @@ func TestFeedPageAgreesWithItsBounds(t *testing.T) {
 		for _, r := range rows {
 			seqs = append(seqs, r.Seq)
 		}
-		if len(seqs) != 3 || seqs[0] != 3 || seqs[2] != 5 || next != domain.EncodeCursor(5) {
+		if at, err := cursors.Open(org, next); len(seqs) != 3 || seqs[0] != 3 || seqs[2] != 5 || err != nil || at != 5 {
 			t.Errorf("after cursor 2, a page read while changes 1-4 were pruned: changes %v, next %q; want 3, 4, 5 (or CURSOR_EXPIRED), not a page skipping the pruned ones", seqs, next)
 		}
 	}
 	// Read again, after the prune: the cursor is too old.
-	if _, _, err := a.ListChanges(ctx, partner, app.ChangesQuery{After: domain.EncodeCursor(2), Size: 10}); !errors.As(err, &e) || e.Kind != errs.KindOutOfRange {
+	if _, _, err := a.ListChanges(ctx, partner, app.ChangesQuery{After: cursors.Seal(org, 2), Size: 10}); !errors.As(err, &e) || e.Kind != errs.KindOutOfRange {
 		t.Errorf("after the prune, cursor 2: %v; want CURSOR_EXPIRED", err)
 	}
 }

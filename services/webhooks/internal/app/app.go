@@ -218,6 +218,10 @@ type Options struct {
 	// FeedRetention is how long the change feed keeps changes: a
 	// change-feed start_time before it is out of range (none when zero).
 	FeedRetention time.Duration
+	// Cursors seals the change feed's cursors: keyed with
+	// WEBHOOK_SECRETS_KEY, so that every replica opens the others'. When
+	// nil, a random key's (valid in this process only: tests).
+	Cursors *domain.Cursors
 }
 
 // AttemptSlack is what a delivery's lease holds beyond its attempt's
@@ -253,6 +257,9 @@ func New(repo Repository, sender Sender, targets TargetChecker, opts Options, lo
 	}
 	if opts.PollInterval <= 0 {
 		opts.PollInterval = time.Second
+	}
+	if opts.Cursors == nil {
+		opts.Cursors = domain.NewRandomCursors()
 	}
 	m, err := newMetrics()
 	if err != nil {

@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -35,9 +36,13 @@ type ChangesQuery struct {
 func (a *App) ListChanges(ctx context.Context, p auth.Principal, q ChangesQuery) ([]domain.Change, string, error) {
 	var v errs.Violations
 	after, size, types := q.After, q.Size, q.Types
-	seq, ok := domain.DecodeCursor(after)
-	if !ok {
-		v.Add("after", "is not a cursor returned by this feed")
+	org, cursors := p.OrganisationID, a.opts.Cursors
+	seq, err := cursors.Open(org, after)
+	switch {
+	case errors.Is(err, domain.ErrCursorRetired):
+		return nil, "", cursorRetired()
+	case err != nil:
+		v.Add("after", "is not a cursor this feed gave your organisation")
 	}
 	if after != "" && q.Start != nil {
 		v.Add("start_time", "only one of after, start_time may be given")
@@ -59,11 +64,13 @@ func (a *App) ListChanges(ctx context.Context, p auth.Principal, q ChangesQuery)
 		return nil, "", err
 	}
 	var rows []domain.Change
-	next := after
+	// next is where the caller continues: sealed afresh on every answer,
+	// so that it says nothing, even whether it moved.
+	next := seq
 	// The bounds and the page are read in one snapshot: a prune committed
 	// between them would otherwise let a cursor just inside the retention
 	// pass the check and then read past the changes pruned meanwhile.
-	err := a.repo.InFeedSnapshot(ctx, func(ctx context.Context) error {
+	err = a.repo.InFeedSnapshot(ctx, func(ctx context.Context) error {
 		pruned, last, err := a.repo.FeedBounds(ctx)
 		if err != nil {
 			return err
@@ -73,34 +80,54 @@ func (a *App) ListChanges(ctx context.Context, p auth.Principal, q ChangesQuery)
 			return v.Err()
 		}
 		if q.Start != nil {
-			if seq, err = a.startOfTime(ctx, p.OrganisationID, *q.Start, pruned, last); err != nil {
+			if seq, err = a.startOfTime(ctx, org, *q.Start, pruned, last); err != nil {
 				return err
 			}
 			// Where the caller continues when nothing of its is found.
-			next = domain.EncodeCursor(seq)
+			next = seq
 		}
 		if after != "" && seq < pruned {
-			oldest := domain.EncodeCursor(pruned)
+			oldest := cursors.Seal(org, pruned)
 			return cursorExpired("after", "the cursor is older than the feed's retention; continue from the oldest cursor "+oldest,
 				"is older than the feed's retention; the oldest cursor available is "+oldest, map[string]string{"oldest_cursor": oldest})
 		}
-		if rows, err = a.repo.ListChanges(ctx, p.OrganisationID, seq, last, types, int(size)); err != nil {
+		if rows, err = a.repo.ListChanges(ctx, org, seq, last, types, int(size)); err != nil {
 			return err
 		}
 		switch {
 		case len(rows) == int(size):
-			next = rows[len(rows)-1].Cursor()
+			next = rows[len(rows)-1].Seq
 		case last > seq:
 			// Everything up to last was read: the cursor moves past other
-			// organisations' events too, so an idle one does not age out.
-			next = domain.EncodeCursor(last)
+			// organisations' events too, so an idle one does not age out
+			// (sealed, it does not tell how far).
+			next = last
 		}
 		return nil
 	})
 	if err != nil {
 		return nil, "", err
 	}
-	return rows, next, nil
+	for i := range rows {
+		rows[i].Cursor = cursors.Seal(org, rows[i].Seq)
+	}
+	return rows, cursors.Seal(org, next), nil
+}
+
+// ReasonCursorRetired is the ErrorInfo reason of a cursor of the kind the
+// change feed gave before its cursors were sealed.
+const ReasonCursorRetired = "CURSOR_RETIRED"
+
+// cursorRetired is the INVALID_ARGUMENT answer (HTTP 400) to such a
+// cursor: its position was readable (how many events all organisations
+// had between two of the caller's reads), and one made up would tell
+// positions again, so none is taken. The caller starts again from a time.
+func cursorRetired() error {
+	const how = "start again with start_time set to the timestamp of the last event you processed (deduplicate by id), " +
+		"or without after to read from the oldest event kept"
+	return &errs.Error{Kind: errs.KindInvalidArgument, Reason: ReasonCursorRetired,
+		Message:    "this change feed cursor is of a kind no longer accepted (cursors are now sealed); " + how,
+		Violations: []errs.FieldViolation{{Field: "after", Description: "is a cursor of a kind no longer accepted; " + how}}}
 }
 
 // startOfTime returns the position after which the organisation's changes
@@ -118,7 +145,7 @@ func (a *App) startOfTime(ctx context.Context, organisationID string, start time
 			// A minute's margin, so that the time named is still within
 			// the retention when it comes back.
 			oldestTime := kept.Add(time.Minute).Truncate(time.Minute).UTC().Format(time.RFC3339)
-			oldest := domain.EncodeCursor(pruned)
+			oldest := a.opts.Cursors.Seal(organisationID, pruned)
 			return 0, cursorExpired("start_time", "start_time is before the feed's retention ("+r.String()+"); continue from the oldest cursor "+oldest+
 				" or a start_time at or after "+oldestTime,
 				"is before the feed's retention; the oldest start_time available is "+oldestTime+", the oldest cursor "+oldest,

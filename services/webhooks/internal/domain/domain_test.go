@@ -1,11 +1,15 @@
 package domain
 
 import (
+	"bytes"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"maps"
+	"math"
 	"net/netip"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -464,15 +468,52 @@ func TestRedeliveryBacksOffFromTheStart(t *testing.T) {
 	}
 }
 
-func TestCursor(t *testing.T) {
-	for _, seq := range []int64{0, 1, 1 << 40} {
-		if got, ok := DecodeCursor(EncodeCursor(seq)); !ok || got != seq {
-			t.Errorf("round trip %d: %d %v", seq, got, ok)
+// TestCursorsAreSealed: a change-feed cursor opens to its position for the
+// organisation it was sealed for, and for no other, nor with another key,
+// nor changed; it is always 50 characters, whatever the position, and two
+// for the same position differ, so a cursor tells nothing of how far the
+// feed (every organisation's changes) has come. A cursor of the readable
+// kind given before (base64 of "c1:" and the position) is ErrCursorRetired.
+func TestCursorsAreSealed(t *testing.T) {
+	c, other := NewCursors("cursor-test-key-0123456789"), NewCursors("another-key-0123456789")
+	const org, org2 = "0190a000-0000-7000-8000-000000000001", "0190a000-0000-7000-8000-000000000002"
+	for _, seq := range []int64{0, 1, 4096, 1 << 40, math.MaxInt64} {
+		cur := c.Seal(org, seq)
+		if got, err := c.Open(org, cur); err != nil || got != seq {
+			t.Errorf("round trip %d: %d %v", seq, got, err)
+		}
+		if len(cur) != 50 {
+			t.Errorf("cursor of %d is %d characters: its length tells the position", seq, len(cur))
+		}
+		if again := c.Seal(org, seq); again == cur {
+			t.Errorf("two cursors of %d are equal: comparing them tells whether the feed moved", seq)
+		}
+		if raw, _ := base64.RawURLEncoding.DecodeString(cur); bytes.Contains(raw, []byte(strconv.FormatInt(seq, 10))) && seq > 1<<10 {
+			t.Errorf("cursor of %d carries it in the clear", seq)
+		}
+		if _, err := c.Open(org2, cur); !errors.Is(err, ErrCursorInvalid) {
+			t.Errorf("another organisation's cursor of %d opened: %v", seq, err)
+		}
+		if _, err := other.Open(org, cur); !errors.Is(err, ErrCursorInvalid) {
+			t.Errorf("a cursor of %d opened with another key: %v", seq, err)
+		}
+		raw, _ := base64.RawURLEncoding.DecodeString(cur)
+		raw[len(raw)-9] ^= 1
+		if _, err := c.Open(org, base64.RawURLEncoding.EncodeToString(raw)); !errors.Is(err, ErrCursorInvalid) {
+			t.Errorf("a changed cursor of %d opened: %v", seq, err)
 		}
 	}
-	for _, bad := range []string{"x", "YWJj", EncodeCursor(1) + "!", "YzE6LTE"} {
-		if _, ok := DecodeCursor(bad); ok {
-			t.Errorf("%q decoded", bad)
+	if got, err := c.Open(org, ""); err != nil || got != 0 {
+		t.Errorf("no cursor: %d %v, want the start", got, err)
+	}
+	for _, old := range []string{"YzE6MA", "YzE6MTI", base64.RawURLEncoding.EncodeToString([]byte("c1:1099511627776"))} {
+		if _, err := c.Open(org, old); !errors.Is(err, ErrCursorRetired) {
+			t.Errorf("readable cursor %q: %v, want ErrCursorRetired", old, err)
+		}
+	}
+	for _, bad := range []string{"x", "YWJj", c.Seal(org, 1) + "!", "YzE6LTE", "YzE6"} {
+		if _, err := c.Open(org, bad); !errors.Is(err, ErrCursorInvalid) {
+			t.Errorf("%q: %v, want ErrCursorInvalid", bad, err)
 		}
 	}
 }
@@ -486,4 +527,24 @@ func TestTargetOf(t *testing.T) {
 			t.Errorf("TargetOf(%s) = %s, want %s", in, got, want)
 		}
 	}
+}
+
+// BenchmarkCursors: sealing and opening a change-feed cursor (a page of
+// 100 events seals 101).
+func BenchmarkCursors(b *testing.B) {
+	c := NewCursors("bench-cursor-key-0123456789")
+	const org = "0190a000-0000-7000-8000-000000000001"
+	cur := c.Seal(org, 1<<40)
+	b.Run("seal", func(b *testing.B) {
+		for b.Loop() {
+			_ = c.Seal(org, 1<<40)
+		}
+	})
+	b.Run("open", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := c.Open(org, cur); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 }

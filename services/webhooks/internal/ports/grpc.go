@@ -213,7 +213,7 @@ func (f *ChangeFeed) ListChanges(ctx context.Context, req *pb.ListChangesRequest
 			return nil, err
 		}
 		out.Events = append(out.Events, &pb.ChangeEvent{
-			Id: c.EventID, Type: c.Type, Timestamp: timestamppb.New(c.Time), Data: data, Cursor: c.Cursor(),
+			Id: c.EventID, Type: c.Type, Timestamp: timestamppb.New(c.Time), Data: data, Cursor: c.Cursor,
 		})
 	}
 	return out, nil

@@ -1536,7 +1536,8 @@ type ChangeEvent struct {
 	// names or notes, and `sequence`, the event's number among the events of
 	// what it is about (as in the webhook body: higher is newer).
 	Data *structpb.Struct `protobuf:"bytes,4,opt,name=data,proto3" json:"data,omitempty"`
-	// Pass as `after` to continue after this event.
+	// Pass as `after` to continue after this event (the caller's
+	// organisation only).
 	Cursor        string `protobuf:"bytes,5,opt,name=cursor,proto3" json:"cursor,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -1694,9 +1695,9 @@ type ListChangesResponse struct {
 	state  protoimpl.MessageState `protogen:"open.v1"`
 	Events []*ChangeEvent         `protobuf:"bytes,1,rep,name=events,proto3" json:"events,omitempty"`
 	// Pass as `after` for the next page. It moves past other organisations'
-	// events too, so it can change when nothing of the caller's is new (an
-	// idle caller's cursor stays within retention); it equals the request's
-	// cursor only when the feed has nothing after it.
+	// events too (an idle caller's cursor stays within retention), but it
+	// is a new cursor on every answer, even when nothing is new, and
+	// comparing cursors tells nothing of how many events others had.
 	NextCursor    string `protobuf:"bytes,2,opt,name=next_cursor,json=nextCursor,proto3" json:"next_cursor,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache

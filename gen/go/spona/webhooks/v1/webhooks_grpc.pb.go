@@ -586,7 +586,12 @@ type ChangeFeedServiceClient interface {
 	// it (FEED_RETENTION ago), is OUT_OF_RANGE (HTTP 400); the error's
 	// ErrorInfo (reason CURSOR_EXPIRED) names the oldest cursor still
 	// available in metadata "oldest_cursor" (and, for a start_time, the
-	// oldest start_time in "oldest_start_time").
+	// oldest start_time in "oldest_start_time"). Cursors are opaque and
+	// sealed: valid only for the organisation they were given to, they
+	// cannot be read or made, and they tell nothing about other
+	// organisations' events. A cursor of the readable kind given before
+	// them is INVALID_ARGUMENT (HTTP 400, reason CURSOR_RETIRED): start
+	// again with start_time, the timestamp of the last event processed.
 	ListChanges(ctx context.Context, in *ListChangesRequest, opts ...grpc.CallOption) (*ListChangesResponse, error)
 }
 
@@ -622,7 +627,12 @@ type ChangeFeedServiceServer interface {
 	// it (FEED_RETENTION ago), is OUT_OF_RANGE (HTTP 400); the error's
 	// ErrorInfo (reason CURSOR_EXPIRED) names the oldest cursor still
 	// available in metadata "oldest_cursor" (and, for a start_time, the
-	// oldest start_time in "oldest_start_time").
+	// oldest start_time in "oldest_start_time"). Cursors are opaque and
+	// sealed: valid only for the organisation they were given to, they
+	// cannot be read or made, and they tell nothing about other
+	// organisations' events. A cursor of the readable kind given before
+	// them is INVALID_ARGUMENT (HTTP 400, reason CURSOR_RETIRED): start
+	// again with start_time, the timestamp of the last event processed.
 	ListChanges(context.Context, *ListChangesRequest) (*ListChangesResponse, error)
 	mustEmbedUnimplementedChangeFeedServiceServer()
 }
