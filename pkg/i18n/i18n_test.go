@@ -6,11 +6,14 @@ import (
 
 	"github.com/spona/spona/pkg/date"
 	"github.com/spona/spona/pkg/errs"
+	"github.com/spona/spona/pkg/grpcx"
 	"github.com/spona/spona/pkg/translit"
 	"github.com/spona/spona/pkg/validate"
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/types/known/durationpb"
+	"google.golang.org/protobuf/types/known/timestamppb"
 )
 
 func TestNegotiate(t *testing.T) {
@@ -149,6 +152,22 @@ func haveOwnTexts(t *testing.T, v errs.Violations, want int) {
 				t.Errorf("%q in %s: %q", x.Description, lang, got)
 			}
 		}
+	}
+}
+
+// TestTimeViolationsLocalized: the refusals of pkg/grpcx every timestamp
+// and duration field of every service answers with (the zero time, out of
+// range, nanos out of range, a bad duration) have texts of their own in
+// every language, the range with its bounds.
+func TestTimeViolationsLocalized(t *testing.T) {
+	var v errs.Violations
+	grpcx.Time(&v, "a", &timestamppb.Timestamp{Seconds: -62135596800})
+	grpcx.Time(&v, "b", &timestamppb.Timestamp{Seconds: 1 << 40})
+	grpcx.Time(&v, "c", &timestamppb.Timestamp{Nanos: -1})
+	grpcx.Duration(&v, "d", &durationpb.Duration{Seconds: 1, Nanos: -1})
+	haveOwnTexts(t, v, 4)
+	if got := violation(v[1].Description, "hr"); got != "Mora biti između 0001-01-01T00:00:00Z i 9999-12-31T23:59:59.999999999Z." {
+		t.Errorf("range in hr: %q", got)
 	}
 }
 

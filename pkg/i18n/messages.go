@@ -663,6 +663,31 @@ var violations = []violationText{
 		"bs":      "Mora imati od 1 do 255 ASCII znakova koji se mogu ispisati.", "hr": "Mora imati od 1 do 255 ASCII znakova koji se mogu ispisati.",
 	}},
 	// pkg/validate.Email's two refusals (every service's e-mail fields).
+	// pkg/grpcx.Time's and Duration's refusals (every timestamp and
+	// duration field of every service).
+	{regexp.MustCompile(`^must not be 0001-01-01T00:00:00Z, the zero time`), text{
+		"en":      "Must not be 0001-01-01T00:00:00Z, the zero time; if the time is not known, leave the field out.",
+		"sr-Latn": "Ne sme biti 0001-01-01T00:00:00Z, nulto vreme; ako vreme nije poznato, izostavite polje.",
+		"sr-Cyrl": "Не сме бити 0001-01-01T00:00:00Z, нулто време; ако време није познато, изоставите поље.",
+		"bs":      "Ne smije biti 0001-01-01T00:00:00Z, nulto vrijeme; ako vrijeme nije poznato, izostavite polje.",
+		"hr":      "Ne smije biti 0001-01-01T00:00:00Z, nulto vrijeme; ako vrijeme nije poznato, izostavite polje.",
+	}},
+	{regexp.MustCompile(`^must be between (\d{4}-\d\d-\d\dT[\d:.]+Z) and (\d{4}-\d\d-\d\dT[\d:.]+Z)`), text{
+		"en": "Must be between {1} and {2}.", "sr-Latn": "Mora biti između {1} i {2}.", "sr-Cyrl": "Мора бити између {1} и {2}.",
+		"bs": "Mora biti između {1} i {2}.", "hr": "Mora biti između {1} i {2}.",
+	}},
+	{regexp.MustCompile(`^is not a valid timestamp`), text{
+		"en":      "Is not a valid timestamp: its nanoseconds must be between 0 and 999999999.",
+		"sr-Latn": "Nije ispravna vremenska oznaka: nanosekunde moraju biti između 0 i 999999999.",
+		"sr-Cyrl": "Није исправна временска ознака: наносекунде морају бити између 0 и 999999999.",
+		"bs":      "Nije ispravna vremenska oznaka: nanosekunde moraju biti između 0 i 999999999.",
+		"hr":      "Nije ispravna vremenska oznaka: nanosekunde moraju biti između 0 i 999999999.",
+	}},
+	{regexp.MustCompile(`^is not a valid duration`), text{
+		"en":      "Is not a valid duration, e.g. 3600s.",
+		"sr-Latn": "Nije ispravno trajanje, npr. 3600s.", "sr-Cyrl": "Није исправно трајање, нпр. 3600s.",
+		"bs": "Nije ispravno trajanje, npr. 3600s.", "hr": "Nije ispravno trajanje, npr. 3600s.",
+	}},
 	// pkg/date's refusals (every date field of every service).
 	{regexp.MustCompile(`^must be a date in YYYY-MM-DD form`), text{
 		"en": "Must be a date in YYYY-MM-DD form, e.g. 2024-01-31.", "sr-Latn": "Mora biti datum u obliku YYYY-MM-DD, npr. 2024-01-31.",

@@ -9,6 +9,7 @@ import (
 	"github.com/spona/spona/pkg/aggregate"
 	"github.com/spona/spona/pkg/date"
 	"github.com/spona/spona/pkg/errs"
+	"github.com/spona/spona/pkg/grpcx"
 	"github.com/spona/spona/pkg/intconv"
 	"github.com/spona/spona/pkg/protoenum"
 	"github.com/spona/spona/services/beneficiaries/internal/app"
@@ -47,7 +48,7 @@ func (s *Access) GrantAccess(ctx context.Context, req *pb.GrantAccessRequest) (*
 		return nil, err
 	}
 	var v errs.Violations
-	checkTimestamp(&v, "expire_time", req.GetExpireTime())
+	expire := grpcx.Time(&v, "expire_time", req.GetExpireTime())
 	if err := v.Err(); err != nil {
 		return nil, err
 	}
@@ -56,7 +57,7 @@ func (s *Access) GrantAccess(ctx context.Context, req *pb.GrantAccessRequest) (*
 		GranteeOrganisationID: req.GetGranteeOrganisationId(),
 		SourceID:              req.GetSourceId(),
 		Reason:                req.GetReason(),
-		ExpireTime:            timeOf(req.GetExpireTime()),
+		ExpireTime:            expire,
 		ConsentID:             req.GetConsentId(),
 	})
 	if err != nil {
@@ -163,26 +164,4 @@ func timestamp(t time.Time) *timestamppb.Timestamp {
 		return nil
 	}
 	return timestamppb.New(t)
-}
-
-// checkTimestamp records a violation for a set but invalid timestamp, and
-// for one set to 0001-01-01T00:00:00Z (what a client writes for a date it
-// never set): it would read as the zero time, which the domain takes for
-// unset (a given time of now, no expiry).
-func checkTimestamp(v *errs.Violations, field string, ts *timestamppb.Timestamp) {
-	switch {
-	case ts == nil:
-	case ts.CheckValid() != nil:
-		v.Add(field, "is not a valid timestamp")
-	case ts.AsTime().IsZero():
-		v.Add(field, "is 0001-01-01T00:00:00Z, the zero time; leave it unset instead")
-	}
-}
-
-// timeOf maps an unset field to the zero time.
-func timeOf(ts *timestamppb.Timestamp) time.Time {
-	if ts == nil {
-		return time.Time{}
-	}
-	return ts.AsTime().UTC()
 }

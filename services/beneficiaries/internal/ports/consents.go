@@ -58,12 +58,12 @@ func (g *GRPC) WithdrawConsent(ctx context.Context, req *pb.WithdrawConsentReque
 	return &pb.WithdrawConsentResponse{Consent: g.consentToProto(c)}, nil
 }
 
-// consentFromProto translates a consent; timestamps out of range are field
-// violations.
+// consentFromProto translates a consent; its timestamps are read as every
+// port reads them (grpcx.Time).
 func consentFromProto(in *pb.Consent) (*domain.Consent, error) {
 	var v errs.Violations
-	checkTimestamp(&v, "consent.given_time", in.GetGivenTime())
-	checkTimestamp(&v, "consent.expire_time", in.GetExpireTime())
+	given := grpcx.Time(&v, "consent.given_time", in.GetGivenTime())
+	expire := grpcx.Time(&v, "consent.expire_time", in.GetExpireTime())
 	if err := v.Err(); err != nil {
 		return nil, err
 	}
@@ -72,8 +72,8 @@ func consentFromProto(in *pb.Consent) (*domain.Consent, error) {
 		Scope:        in.GetScope(),
 		GivenBy:      protoenum.Code(in.GetGivenBy()),
 		GuardianName: in.GetGuardianName(),
-		GivenTime:    timeOf(in.GetGivenTime()),
-		ExpireTime:   timeOf(in.GetExpireTime()),
+		GivenTime:    given,
+		ExpireTime:   expire,
 	}, nil
 }
 

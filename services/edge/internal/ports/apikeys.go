@@ -72,8 +72,7 @@ func (s *APIKeys) CreateApiKey(ctx context.Context, req *adminv1.CreateApiKeyReq
 	nk := keys.NewKey{Name: in.GetDisplayName(), OrganisationID: in.GetOrganisationId(), Scopes: in.GetScopes(), Reason: req.GetReason(),
 		RequestID: grpcx.RequestID(ctx, "")}
 	var v errs.Violations
-	if in.GetExpireTime() != nil { // (0001-01-01 is a time, refused as past)
-		t := grpcx.Time(&v, "api_key.expire_time", in.GetExpireTime())
+	if t := grpcx.Time(&v, "api_key.expire_time", in.GetExpireTime()); !t.IsZero() {
 		nk.ExpireTime = &t
 	}
 	if err := v.Err(); err != nil {
@@ -134,21 +133,14 @@ func (s *APIKeys) RotateApiKey(ctx context.Context, req *adminv1.RotateApiKeyReq
 	if err != nil {
 		return nil, err
 	}
-	// Refused as every other field is (a gRPC client can send what JSON
-	// cannot: a Duration or Timestamp out of its range).
 	var v errs.Violations
 	var overlap *time.Duration
 	if req.GetOverlap() != nil {
-		if err := req.GetOverlap().CheckValid(); err != nil {
-			v.Add("overlap", "is not a valid duration value")
-		} else {
-			d := req.GetOverlap().AsDuration()
-			overlap = &d
-		}
+		d := grpcx.Duration(&v, "overlap", req.GetOverlap())
+		overlap = &d
 	}
 	var expire *time.Time
-	if req.GetExpireTime() != nil {
-		t := grpcx.Time(&v, "expire_time", req.GetExpireTime())
+	if t := grpcx.Time(&v, "expire_time", req.GetExpireTime()); !t.IsZero() {
 		expire = &t
 	}
 	if err := v.Err(); err != nil {
