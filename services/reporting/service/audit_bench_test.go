@@ -2,26 +2,40 @@ package service_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 
 	pb "github.com/spona/spona/gen/go/spona/reporting/v1"
 	"github.com/spona/spona/pkg/ids"
 	"github.com/spona/spona/pkg/testkit/pgtest"
+	"github.com/spona/spona/pkg/testkit/pgwire"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 )
 
 // BenchmarkListProjectAuditEvents measures GET …/auditEvents over gRPC
 // for a project with 10,000 audit records (2,000 project records, 8,000
 // indicator and value records of 40 indicators, as SQL bulk-loads them),
 // beside another project's 10,000: the first page, a deep page (after
-// 9,000 records) and one indicator's first page, 50 records each. It logs
-// the plans of the first page's two queries (EXPLAIN ANALYZE).
+// 9,000 records) and one indicator's first page, 50 records each; a
+// funder's call (refused: 403) and a page of the project's indicators
+// (GET …/indicators, 20 of 40) beside them. The service connects to
+// PostgreSQL through a counting relay (pkg/testkit/pgwire): besides ns/op
+// each reports its round trips (trips/op) and statements (stmts/op) per
+// call; the relay adds a hop per round trip to ns/op. It logs the plans
+// of the first page's two queries (EXPLAIN ANALYZE).
 func BenchmarkListProjectAuditEvents(b *testing.B) {
-	tr := startTrail(b)
-	org := ids.New()
+	dbURL := pgtest.NewDatabase(b)
+	counter, through := pgwire.Start(b, dbURL)
+	tr := startTrailVia(b, dbURL, through)
+	org, funder := ids.New(), ids.New()
 	who := caller(org, "key-bench")
-	p := tr.project(who, "AB-1")
+	p := tr.project(who, "AB-1", funder)
 	in := tr.manual(who, p.GetId(), "OP1")
+	for i := 2; i <= 40; i++ {
+		tr.manual(who, p.GetId(), fmt.Sprintf("OP%d", i))
+	}
 	pool := pgtest.Connect(b, tr.dbURL)
 	ctx := context.Background()
 	for _, project := range []string{p.GetId(), ids.New()} {
@@ -78,21 +92,48 @@ func BenchmarkListProjectAuditEvents(b *testing.B) {
 		}
 		b.Logf("%s", strings.Join(lines, "\n"))
 	}
-	for name, req := range map[string]*pb.ListProjectAuditEventsRequest{
-		"first":     {ProjectId: p.GetId(), PageSize: 50},
-		"deep":      {ProjectId: p.GetId(), PageSize: 50, PageToken: deep.GetPageToken()},
-		"indicator": {ProjectId: p.GetId(), PageSize: 50, IndicatorId: in.GetId()},
+	audit := func(who context.Context, req *pb.ListProjectAuditEventsRequest, code codes.Code) func() (int, error) {
+		return func() (int, error) {
+			r, err := tr.c.ListProjectAuditEvents(who, req)
+			if status.Code(err) != code {
+				return 0, fmt.Errorf("%v, want %v", err, code)
+			}
+			return len(r.GetAuditEvents()), nil
+		}
+	}
+	for _, call := range []struct {
+		name string
+		call func() (int, error)
+	}{
+		{"first", audit(who, &pb.ListProjectAuditEventsRequest{ProjectId: p.GetId(), PageSize: 50}, codes.OK)},
+		{"deep", audit(who, &pb.ListProjectAuditEventsRequest{ProjectId: p.GetId(), PageSize: 50, PageToken: deep.GetPageToken()}, codes.OK)},
+		{"indicator", audit(who, &pb.ListProjectAuditEventsRequest{ProjectId: p.GetId(), PageSize: 50, IndicatorId: in.GetId()}, codes.OK)},
+		{"funder", audit(caller(funder, "key-funder"), &pb.ListProjectAuditEventsRequest{ProjectId: p.GetId(), PageSize: 50},
+			codes.PermissionDenied)},
+		{"indicators", func() (int, error) {
+			r, err := tr.c.ListIndicators(who, &pb.ListIndicatorsRequest{ProjectId: p.GetId(), PageSize: 20})
+			return len(r.GetIndicators()), err
+		}},
 	} {
-		b.Run(name, func(b *testing.B) {
-			var n int
-			for b.Loop() {
-				r, err := tr.c.ListProjectAuditEvents(who, req)
-				if err != nil {
+		b.Run(call.name, func(b *testing.B) {
+			for range 4 { // each connection's statements prepared
+				if _, err := call.call(); err != nil {
 					b.Fatal(err)
 				}
-				n = len(r.GetAuditEvents())
 			}
-			b.ReportMetric(float64(n), "events")
+			counter.Reset()
+			var n, calls int
+			for b.Loop() {
+				var err error
+				if n, err = call.call(); err != nil {
+					b.Fatal(err)
+				}
+				calls++
+			}
+			trips, stmts, _ := counter.Counted("")
+			b.ReportMetric(float64(n), "rows")
+			b.ReportMetric(float64(trips)/float64(calls), "trips/op")
+			b.ReportMetric(float64(stmts)/float64(calls), "stmts/op")
 		})
 	}
 }

@@ -28,7 +28,13 @@ type trail struct {
 
 func startTrail(t testing.TB) *trail {
 	dbURL := pgtest.NewDatabase(t)
-	conn := servicetest.Start(t, service.New(service.Config{Config: servicetest.Platform(t, dbURL),
+	return startTrailVia(t, dbURL, dbURL)
+}
+
+// startTrailVia starts the service of dbURL's database connecting to it
+// through serviceURL (a relay counting its round trips: pkg/testkit/pgwire).
+func startTrailVia(t testing.TB, dbURL, serviceURL string) *trail {
+	conn := servicetest.Start(t, service.New(service.Config{Config: servicetest.Platform(t, serviceURL),
 		BeneficiariesAddr: "127.0.0.1:1", ReferralsAddr: "127.0.0.1:1", TrainingsAddr: "127.0.0.1:1"}))
 	return &trail{t: t, c: pb.NewReportingServiceClient(conn), conn: conn, dbURL: dbURL}
 }

@@ -10,6 +10,7 @@ import (
 	pb "github.com/spona/spona/gen/go/spona/trainings/v1"
 	"github.com/spona/spona/pkg/testkit/importtest"
 	"github.com/spona/spona/pkg/testkit/pgtest"
+	"github.com/spona/spona/pkg/testkit/pgwire"
 	"google.golang.org/genproto/googleapis/api/httpbody"
 	"google.golang.org/protobuf/types/known/fieldmaskpb"
 )
@@ -20,7 +21,7 @@ import (
 // real reporting service answering the project check, cached as in
 // production), with the
 // trainings service connected to PostgreSQL through a counting relay
-// (wire): besides ns/op it reports the round trips to PostgreSQL per call
+// (pkg/testkit/pgwire): besides ns/op it reports the round trips to PostgreSQL per call
 // (trips/op), the statements executed (stmts/op) and the reads of who
 // completes the event (completions/op). The relay adds a hop per round
 // trip to ns/op.
@@ -37,7 +38,7 @@ import (
 //     kept), against session/create, a session added (and kept).
 func BenchmarkCompletionWrites(b *testing.B) {
 	url := pgtest.NewDatabase(b)
-	counter, through := newWire(b, url)
+	counter, through := pgwire.Start(b, url)
 	conn, ctx, projects, e := taggedBenchEvent(b, url, through, "2019-03-09")
 	c := pb.NewTrainingServiceClient(conn)
 	imp, ops := pb.NewParticipantImportServiceClient(conn), importsv1.NewImportServiceClient(conn)
@@ -143,7 +144,7 @@ func BenchmarkCompletionWrites(b *testing.B) {
 					b.Fatal(err)
 				}
 			}
-			counter.reset()
+			counter.Reset()
 			i := 0
 			for b.Loop() {
 				if err := call.call(i); err != nil {
@@ -151,7 +152,7 @@ func BenchmarkCompletionWrites(b *testing.B) {
 				}
 				i++
 			}
-			trips, execs, reads := counter.counted("AS MATERIALIZED (SELECT (SELECT count(*) FROM sessions")
+			trips, execs, reads := counter.Counted("AS MATERIALIZED (SELECT (SELECT count(*) FROM sessions")
 			b.ReportMetric(float64(trips)/float64(i), "trips/op")
 			b.ReportMetric(float64(execs)/float64(i), "stmts/op")
 			b.ReportMetric(float64(reads)/float64(i), "completions/op")

@@ -1,4 +1,7 @@
-package service_test
+// Package pgwire counts what a service sends PostgreSQL, for benchmarks
+// that report round trips (trips/op) and statements (stmts/op) beside
+// their times.
+package pgwire
 
 import (
 	"bufio"
@@ -15,14 +18,14 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 )
 
-// wire counts what a service sends PostgreSQL: it stands between them (a
+// Wire counts what a service sends PostgreSQL: it stands between them (a
 // TCP relay on loopback, the messages passed on unchanged) and counts the
 // round trips (Sync and simple Query messages: each is answered before the
 // client goes on, a pipelined batch ending in one Sync) and, by SQL text,
 // the statements executed (Bind messages, named by the Parse of their
 // prepared statement). For benchmarks: it reads every byte the service
 // sends, so it adds a hop per round trip.
-type wire struct {
+type Wire struct {
 	mu     sync.Mutex
 	trips  int
 	execs  map[string]int
@@ -31,15 +34,15 @@ type wire struct {
 	net    string
 }
 
-// newWire starts a relay to the PostgreSQL of dbURL and returns it and the
-// URL a service connects through it with.
-func newWire(tb testing.TB, dbURL string) (*wire, string) {
+// Start starts a relay to the PostgreSQL of dbURL, until the test ends,
+// and returns it and the URL a service connects through it with.
+func Start(tb testing.TB, dbURL string) (*Wire, string) {
 	tb.Helper()
 	cfg, err := pgconn.ParseConfig(dbURL)
 	if err != nil {
 		tb.Fatal(err)
 	}
-	w := &wire{execs: map[string]int{}, net: "tcp", server: net.JoinHostPort(cfg.Host, strconv.Itoa(int(cfg.Port)))}
+	w := &Wire{execs: map[string]int{}, net: "tcp", server: net.JoinHostPort(cfg.Host, strconv.Itoa(int(cfg.Port)))}
 	if strings.HasPrefix(cfg.Host, "/") {
 		w.net, w.server = "unix", cfg.Host+"/.s.PGSQL."+strconv.Itoa(int(cfg.Port))
 	}
@@ -60,7 +63,7 @@ func newWire(tb testing.TB, dbURL string) (*wire, string) {
 	return w, u.String()
 }
 
-func (w *wire) serve() {
+func (w *Wire) serve() {
 	for {
 		c, err := w.ln.Accept()
 		if err != nil {
@@ -70,7 +73,7 @@ func (w *wire) serve() {
 	}
 }
 
-func (w *wire) relay(client net.Conn) {
+func (w *Wire) relay(client net.Conn) {
 	defer client.Close()
 	server, err := net.Dial(w.net, w.server)
 	if err != nil {
@@ -110,7 +113,7 @@ func (w *wire) relay(client net.Conn) {
 }
 
 // count counts one message of type typ.
-func (w *wire) count(typ byte, body []byte, prepared map[string]string) {
+func (w *Wire) count(typ byte, body []byte, prepared map[string]string) {
 	cstrings := func(n int) []string {
 		parts := bytes.SplitN(body, []byte{0}, n+1)
 		out := make([]string, n)
@@ -135,16 +138,16 @@ func (w *wire) count(typ byte, body []byte, prepared map[string]string) {
 	}
 }
 
-// reset forgets what was counted.
-func (w *wire) reset() {
+// Reset forgets what was counted.
+func (w *Wire) Reset() {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	w.trips, w.execs = 0, map[string]int{}
 }
 
-// counted returns the round trips and the statements executed since
-// reset, and those whose SQL contains match.
-func (w *wire) counted(match string) (trips, execs, matched int) {
+// Counted returns the round trips and the statements executed since
+// Reset, and those whose SQL contains match.
+func (w *Wire) Counted(match string) (trips, execs, matched int) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	for sql, n := range w.execs {
