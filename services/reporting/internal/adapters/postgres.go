@@ -186,14 +186,39 @@ func writeBudgets(ctx context.Context, tx pgx.Tx, pr *domain.Project) error {
 // or is one of its participating organisations.
 const visible = `($1::uuid = p.implementing_organisation_id OR $1::uuid = ANY (p.reader_ids))`
 
+// getProject reads the project id as viewer ($1) may read it; $2 is id.
+const getProject = `SELECT ` + projectCols + ` FROM projects p WHERE p.id = $2 AND ` + visible
+
 // GetProject returns the project if viewer may read it.
 func (p *Postgres) GetProject(ctx context.Context, viewer, id string) (*domain.Project, error) {
-	pr, err := scanProject(p.pool.QueryRow(ctx, `SELECT `+projectCols+` FROM projects p
-		WHERE p.id = $2 AND `+visible, viewer, id))
+	return projectOf(p.pool.QueryRow(ctx, getProject, viewer, id), id)
+}
+
+// projectOf scans the row of getProject: errs.NotFound when there is none.
+func projectOf(row pgx.Row, id string) (*domain.Project, error) {
+	pr, err := scanProject(row)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, errs.NotFound("project", id)
 	}
 	return pr, db.Error(err)
+}
+
+// withProject sends getProject of viewer and id and then the statements
+// of more, in one batch: one round trip. It returns the project (an error
+// when viewer may not read it; more's answers are then left unread) and
+// the batch at more's first answer, which the caller reads and closes.
+// Each statement of more must itself keep to what viewer may read: it runs
+// whatever the project's answer.
+func (p *Postgres) withProject(ctx context.Context, viewer, id string, more *pgx.Batch) (*domain.Project, pgx.BatchResults, error) {
+	b := &pgx.Batch{}
+	b.Queue(getProject, viewer, id)
+	b.QueuedQueries = append(b.QueuedQueries, more.QueuedQueries...)
+	br := p.pool.SendBatch(ctx, b)
+	pr, err := projectOf(br.QueryRow(), id)
+	if err != nil {
+		return nil, nil, errors.Join(err, db.Error(br.Close()))
+	}
+	return pr, br, nil
 }
 
 // ListProjects returns up to page.Limit() of the projects viewer may read
@@ -447,15 +472,25 @@ func (p *Postgres) GetIndicator(ctx context.Context, projectID, id string) (*dom
 	return in, db.Error(err)
 }
 
-// ListIndicators returns up to page.Limit() indicators after page.After, by code.
-func (p *Postgres) ListIndicators(ctx context.Context, projectID string, page pagination.Page) ([]*domain.Indicator, error) {
-	rows, err := p.pool.Query(ctx, `SELECT `+indicatorCols+` FROM indicators i
-		WHERE i.project_id = $1 AND i.code > $2 ORDER BY i.code LIMIT $3`, projectID, page.After, page.Limit())
+// ListIndicators returns the project viewer may read (errs.NotFound when
+// it may not) and up to page.Limit() of its indicators after page.After,
+// by code, in one round trip (withProject): the indicators only of a
+// project viewer may read.
+func (p *Postgres) ListIndicators(ctx context.Context, viewer, projectID string, page pagination.Page) (*domain.Project, []*domain.Indicator, error) {
+	b := &pgx.Batch{}
+	b.Queue(`SELECT `+indicatorCols+` FROM indicators i
+		WHERE i.project_id = $2 AND i.code > $3 AND EXISTS (SELECT FROM projects p WHERE p.id = $2 AND `+visible+`)
+		ORDER BY i.code LIMIT $4`, viewer, projectID, page.After, page.Limit())
+	pr, br, err := p.withProject(ctx, viewer, projectID, b)
 	if err != nil {
-		return nil, db.Error(err)
+		return nil, nil, err
 	}
-	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (*domain.Indicator, error) { return scanIndicator(r) })
-	return out, db.Error(err)
+	rows, err := br.Query()
+	var out []*domain.Indicator
+	if err == nil {
+		out, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (*domain.Indicator, error) { return scanIndicator(r) })
+	}
+	return pr, out, db.Error(errors.Join(err, br.Close()))
 }
 
 // ListAllIndicators returns every indicator of the project, by code.
@@ -601,11 +636,15 @@ func auditPage(by string) string {
 	ORDER BY a.` + by + ` DESC, a.id DESC LIMIT @limit`
 }
 
-// ListAudit returns up to q.Limit records of each kind of q, highest
-// number first: on the tables' (project_id, id) indexes, or the
-// indicator's (indicator_id, id) for one indicator's.
-func (p *Postgres) ListAudit(ctx context.Context, q app.AuditQuery) (projects, indicators []domain.AuditEvent, err error) {
-	args := pgx.NamedArgs{"project": q.ProjectID, "key": q.ProjectID, "from": q.From, "to": nil, "limit": q.Limit}
+// ListAudit returns the project q.ProjectID as q.Viewer may read it
+// (errs.NotFound when it may not) and, when q.Viewer implements it, up to
+// q.Limit records of each kind of q, highest number first (none
+// otherwise), in one round trip (withProject): on the tables'
+// (project_id, id) indexes, or the indicator's (indicator_id, id) for one
+// indicator's. Each list reads its table only for a project q.Viewer
+// implements (a one-time condition: another's records are never read).
+func (p *Postgres) ListAudit(ctx context.Context, q app.AuditQuery) (pr *domain.Project, projects, indicators []domain.AuditEvent, err error) {
+	args := pgx.NamedArgs{"project": q.ProjectID, "viewer": q.Viewer, "key": q.ProjectID, "from": q.From, "to": nil, "limit": q.Limit}
 	if !q.To.IsZero() {
 		args["to"] = q.To
 	}
@@ -617,29 +656,39 @@ func (p *Postgres) ListAudit(ctx context.Context, q app.AuditQuery) (projects, i
 		out["before"] = before
 		return out
 	}
+	const owner = ` EXISTS (SELECT FROM projects p WHERE p.id = @project AND p.implementing_organisation_id = @viewer) AND`
 	indicatorCols := `SELECT ` + auditCols + `, a.indicator_id, a.period_start, a.period_end,
-		COALESCE(a.value_before, ''), COALESCE(a.value_after, '') FROM indicator_audit a WHERE a.project_id = @project AND`
+		COALESCE(a.value_before, ''), COALESCE(a.value_after, '') FROM indicator_audit a WHERE a.project_id = @project AND` + owner
+	b := &pgx.Batch{}
 	if q.IndicatorID != "" {
 		ia := page(q.BeforeIndicator)
 		ia["key"] = q.IndicatorID
-		indicators, err = listAudit(ctx, p.pool, indicatorCols+auditPage("indicator_id"), ia)
-		return nil, indicators, err
+		b.Queue(indicatorCols+auditPage("indicator_id"), ia)
+	} else {
+		b.Queue(`SELECT `+auditCols+`, NULL::uuid, NULL::date, NULL::date, '', ''
+		FROM project_audit a WHERE`+owner+auditPage("project_id"), page(q.BeforeProject))
+		b.Queue(indicatorCols+auditPage("project_id"), page(q.BeforeIndicator))
 	}
-	projects, err = listAudit(ctx, p.pool, `SELECT `+auditCols+`, NULL::uuid, NULL::date, NULL::date, '', ''
-		FROM project_audit a WHERE`+auditPage("project_id"), page(q.BeforeProject))
+	pr, br, err := p.withProject(ctx, q.Viewer, q.ProjectID, b)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
-	indicators, err = listAudit(ctx, p.pool, indicatorCols+auditPage("project_id"), page(q.BeforeIndicator))
-	return projects, indicators, err
+	if q.IndicatorID == "" {
+		projects, err = listAudit(br)
+	}
+	if err == nil {
+		indicators, err = listAudit(br)
+	}
+	return pr, projects, indicators, db.Error(errors.Join(err, br.Close()))
 }
 
-func listAudit(ctx context.Context, q db.Querier, sql string, args pgx.NamedArgs) ([]domain.AuditEvent, error) {
-	rows, err := q.Query(ctx, sql, args)
+// listAudit reads the next answer of br, a list of audit records.
+func listAudit(br pgx.BatchResults) ([]domain.AuditEvent, error) {
+	rows, err := br.Query()
 	if err != nil {
-		return nil, db.Error(err)
+		return nil, err
 	}
-	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (domain.AuditEvent, error) {
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (domain.AuditEvent, error) {
 		var e domain.AuditEvent
 		var indicator *string
 		var start, end *time.Time
@@ -651,5 +700,4 @@ func listAudit(ctx context.Context, q db.Querier, sql string, args pgx.NamedArgs
 		e.Start, e.End = date.FromPtr(start), date.FromPtr(end)
 		return e, err
 	})
-	return out, db.Error(err)
 }

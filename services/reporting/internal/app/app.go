@@ -62,8 +62,10 @@ type ProjectStore interface {
 type IndicatorStore interface {
 	CreateIndicator(ctx context.Context, in *domain.Indicator, requestID string, change domain.Change, evs ...events.Event) (*domain.Indicator, error)
 	GetIndicator(ctx context.Context, projectID, id string) (*domain.Indicator, error)
-	// ListIndicators pages by code; ListAllIndicators returns all of them.
-	ListIndicators(ctx context.Context, projectID string, p pagination.Page) ([]*domain.Indicator, error)
+	// ListIndicators returns the project as viewer may read it
+	// (errs.NotFound when it may not: see ProjectStore) and a page of its
+	// indicators by code, at once; ListAllIndicators returns all of them.
+	ListIndicators(ctx context.Context, viewer, projectID string, p pagination.Page) (*domain.Project, []*domain.Indicator, error)
 	ListAllIndicators(ctx context.Context, projectID string) ([]*domain.Indicator, error)
 	UpdateIndicator(ctx context.Context, in *domain.Indicator, version int64, change domain.Change, evs ...events.Event) (*domain.Indicator, error)
 	DeleteIndicator(ctx context.Context, projectID, id string, version int64, change domain.Change, evs ...events.Event) error
@@ -383,11 +385,10 @@ func (a *App) ListIndicators(ctx context.Context, p auth.Principal, projectID st
 	if err != nil {
 		return nil, "", err
 	}
-	pr, err := a.readable(ctx, p, "project_id", projectID)
-	if err != nil {
+	if err := ids.Check("project_id", projectID); err != nil {
 		return nil, "", err
 	}
-	rows, err := a.repo.ListIndicators(ctx, pr.ID, page)
+	pr, rows, err := a.repo.ListIndicators(ctx, p.OrganisationID, ids.Normalize(projectID), page)
 	if err != nil {
 		return nil, "", err
 	}

@@ -13,13 +13,13 @@ import (
 	"github.com/spona/spona/services/reporting/internal/domain"
 )
 
-// AuditQuery selects a page of a project's audit records: those numbered
-// below BeforeProject (project records) and BeforeIndicator (indicator
-// and value records; 0: from the newest), made in [From, To) (a zero
-// time leaves that end open), of one indicator only when IndicatorID is
-// set (then no project records).
+// AuditQuery selects a page of a project's audit records, as organisation
+// Viewer asks for them: those numbered below BeforeProject (project
+// records) and BeforeIndicator (indicator and value records; 0: from the
+// newest), made in [From, To) (a zero time leaves that end open), of one
+// indicator only when IndicatorID is set (then no project records).
 type AuditQuery struct {
-	ProjectID, IndicatorID         string
+	Viewer, ProjectID, IndicatorID string
 	From, To                       time.Time
 	BeforeProject, BeforeIndicator int64
 	Limit                          int
@@ -27,9 +27,12 @@ type AuditQuery struct {
 
 // AuditStore reads the audit of projects, indicators and values.
 type AuditStore interface {
-	// ListAudit returns up to q.Limit project records and up to q.Limit
-	// indicator and value records of q, each highest number first.
-	ListAudit(ctx context.Context, q AuditQuery) (projects, indicators []domain.AuditEvent, err error)
+	// ListAudit returns the project as q.Viewer may read it (errs.NotFound
+	// when it may not: see ProjectStore) and, only when q.Viewer
+	// implements it (domain.Project.CanChange), up to q.Limit project
+	// records and up to q.Limit indicator and value records of q, each
+	// highest number first: the access check and the page at once.
+	ListAudit(ctx context.Context, q AuditQuery) (pr *domain.Project, projects, indicators []domain.AuditEvent, err error)
 }
 
 // ListProjectAuditEvents lists the audit records of a project the caller
@@ -57,18 +60,18 @@ func (a *App) ListProjectAuditEvents(ctx context.Context, p auth.Principal, proj
 	if err != nil {
 		return nil, "", err
 	}
-	pr, err := a.readable(ctx, p, "project_id", projectID)
+	if err := ids.Check("project_id", projectID); err != nil {
+		return nil, "", err
+	}
+	q := AuditQuery{Viewer: p.OrganisationID, ProjectID: ids.Normalize(projectID), IndicatorID: indicatorID, From: from, To: to,
+		Limit: page.Limit()}
+	q.BeforeProject, q.BeforeIndicator, _ = parseAuditKey(page.After)
+	pr, ps, is, err := a.repo.ListAudit(ctx, q)
 	if err != nil {
 		return nil, "", err
 	}
 	if !pr.CanChange(p.OrganisationID) {
 		return nil, "", errs.PermissionDenied("only the implementing organisation may read the audit of project %s", pr.ID)
-	}
-	q := AuditQuery{ProjectID: pr.ID, IndicatorID: indicatorID, From: from, To: to, Limit: page.Limit()}
-	q.BeforeProject, q.BeforeIndicator, _ = parseAuditKey(page.After)
-	ps, is, err := a.repo.ListAudit(ctx, q)
-	if err != nil {
-		return nil, "", err
 	}
 	rows, next := pagination.Next(page, mergeAudit(ps, is, q), func(r auditRow) string { return r.key })
 	out := make([]domain.AuditEvent, len(rows))

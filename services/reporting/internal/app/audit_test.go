@@ -1,12 +1,16 @@
 package app
 
 import (
+	"context"
 	"fmt"
 	"slices"
 	"testing"
 	"time"
 
+	"github.com/spona/spona/pkg/auth"
+	"github.com/spona/spona/pkg/errs"
 	"github.com/spona/spona/pkg/pagination"
+	"github.com/spona/spona/pkg/testkit/statustest"
 	"github.com/spona/spona/services/reporting/internal/domain"
 )
 
@@ -64,5 +68,69 @@ func TestAuditPagesListEveryRecordOnce(t *testing.T) {
 	}
 	if !auditKey("0.7") || !auditKey("12.0") {
 		t.Error("auditKey refuses its own keys")
+	}
+}
+
+// auditStore fakes ListAudit: the project as the viewer may read it, and
+// records (one of each kind) whoever asks: the use case, not the store's
+// own condition, must keep them from a reader who does not implement the
+// project.
+type auditStore struct {
+	projectStore
+	asked []AuditQuery
+}
+
+func (s *auditStore) ListAudit(ctx context.Context, q AuditQuery) (*domain.Project, []domain.AuditEvent, []domain.AuditEvent, error) {
+	s.asked = append(s.asked, q)
+	pr, err := s.GetProject(ctx, q.Viewer, q.ProjectID)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	at := time.Date(2026, 12, 7, 10, 0, 0, 0, time.UTC)
+	return pr, []domain.AuditEvent{{ID: 1, Time: at, Change: domain.Change{Action: "project.update"}}},
+		[]domain.AuditEvent{{ID: 1, Time: at.Add(-time.Minute), Change: domain.Change{Action: "value.correct"}}}, nil
+}
+
+// TestListProjectAuditEventsUseCase: the implementing organisation reads a
+// project's audit in one call of the store, which asks as it; a partner
+// or funder reading the project is refused (PERMISSION_DENIED) and an
+// organisation not reading it is told there is no such project
+// (NOT_FOUND), each with no records, whatever the store answered; a
+// malformed project id is a field violation without a call.
+func TestListProjectAuditEventsUseCase(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name, by, project string
+		kind              errs.Kind // 0: listed
+		violations        []string
+	}{
+		{"the implementer", implementer, projectID, 0, nil},
+		{"its funder", donor, projectID, errs.KindPermissionDenied, nil},
+		{"an outsider", outsider, projectID, errs.KindNotFound, nil},
+		{"a malformed id", implementer, "SP-1", errs.KindInvalidArgument, []string{"project_id"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			store := &auditStore{projectStore: projectStore{row: project()}}
+			rows, _, err := New(store, nil, nil).ListProjectAuditEvents(context.Background(), auth.Principal{OrganisationID: tt.by},
+				tt.project, "", time.Time{}, time.Time{}, 10, "")
+			if tt.kind != 0 {
+				statustest.WantError(t, err, tt.kind, "", tt.violations)
+				if len(rows) != 0 {
+					t.Errorf("records %v with the refusal", rows)
+				}
+				if calls := len(store.asked); calls != map[bool]int{true: 0, false: 1}[tt.violations != nil] {
+					t.Errorf("%d calls of the store", calls)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(rows) != 2 || len(store.asked) != 1 || store.asked[0].Viewer != tt.by || store.asked[0].ProjectID != projectID {
+				t.Errorf("records %v from the calls %+v", rows, store.asked)
+			}
+		})
 	}
 }
