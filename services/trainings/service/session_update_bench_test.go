@@ -13,13 +13,14 @@ import (
 	"github.com/spona/spona/pkg/etag"
 	"github.com/spona/spona/pkg/ids"
 	"github.com/spona/spona/pkg/testkit/pgtest"
+	"github.com/spona/spona/pkg/testkit/pgwire"
 	"github.com/spona/spona/services/trainings/internal/adapters"
 	"github.com/spona/spona/services/trainings/internal/domain"
 )
 
 // BenchmarkStoreUpdateSession times the repository's UpdateSession (the
 // statement a PATCH of a session ends with) on a pool of its own
-// connected through the counting relay (wire), reporting the round trips
+// connected through the counting relay (pkg/testkit/pgwire), reporting the round trips
 // to PostgreSQL per call (trips/op) and the statements executed
 // (stmts/op): "stored", the version given is the stored one (the
 // correction is stored); "stale", it is not (a correction committed since
@@ -28,7 +29,7 @@ import (
 // runs beside it on the same database.
 func BenchmarkStoreUpdateSession(b *testing.B) {
 	url := pgtest.NewDatabase(b)
-	counter, through := newWire(b, url)
+	counter, through := pgwire.Start(b, url)
 	conn, ctx, _, e := taggedBenchEvent(b, url, url, "2019-03-09")
 	r, err := pb.NewTrainingServiceClient(conn).CreateSession(ctx, &pb.CreateSessionRequest{EventId: e.GetId(), Session: &pb.Session{Date: "2019-03-02"}})
 	if err != nil {
@@ -77,7 +78,7 @@ func BenchmarkStoreUpdateSession(b *testing.B) {
 					b.Fatal(err)
 				}
 			}
-			counter.reset()
+			counter.Reset()
 			i := 0
 			for b.Loop() {
 				if err := call.call(); err != nil {
@@ -85,7 +86,7 @@ func BenchmarkStoreUpdateSession(b *testing.B) {
 				}
 				i++
 			}
-			trips, execs, _ := counter.counted("")
+			trips, execs, _ := counter.Counted("")
 			b.ReportMetric(float64(trips)/float64(i), "trips/op")
 			b.ReportMetric(float64(execs)/float64(i), "stmts/op")
 		})
