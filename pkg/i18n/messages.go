@@ -309,6 +309,13 @@ var byReason = map[string]text{
 		"bs":      "Druga izmjena je napravljena u istom trenutku; pošaljite isti zahtjev ponovo.",
 		"hr":      "Druga je izmjena napravljena u istom trenutku; pošaljite isti zahtjev ponovno.",
 	},
+	"CURSOR_RETIRED": {
+		"en":      "This change feed cursor is of a kind no longer accepted; start again with start_time set to the timestamp of the last event you processed.",
+		"sr-Latn": "Ova vrsta kursora toka promena se više ne prihvata; počnite ponovo sa start_time jednakim vremenu poslednjeg obrađenog događaja.",
+		"sr-Cyrl": "Ова врста курсора тока промена се више не прихвата; почните поново са start_time једнаким времену последњег обрађеног догађаја.",
+		"bs":      "Ova vrsta kursora toka promjena više se ne prihvata; počnite ponovo sa start_time jednakim vremenu posljednjeg obrađenog događaja.",
+		"hr":      "Ova se vrsta kursora toka promjena više ne prihvaća; počnite ponovno sa start_time jednakim vremenu posljednjeg obrađenog događaja.",
+	},
 	"CURSOR_EXPIRED": {
 		"en":      "The cursor is older than the events kept; read the feed again from the beginning.",
 		"sr-Latn": "Kursor je stariji od sačuvanih događaja; čitajte ponovo od početka.",
@@ -1292,6 +1299,15 @@ var violations = []violationText{
 	{regexp.MustCompile(`^(?:is not a cursor returned by this feed|is beyond the end of this feed)`), text{
 		"en": "Not a cursor of this feed.", "sr-Latn": "Nije kursor ovog toka.", "sr-Cyrl": "Није курсор овог тока.",
 		"bs": "Nije kursor ovog toka.", "hr": "Nije kursor ovog toka.",
+	}},
+	// A change-feed cursor of the readable kind given before r24
+	// (CURSOR_RETIRED).
+	{regexp.MustCompile(`^is a cursor of a kind no longer accepted`), text{
+		"en":      "A cursor of a kind no longer accepted; start again with start_time set to the timestamp of the last event you processed, or without after.",
+		"sr-Latn": "Kursor vrste koja se više ne prihvata; počnite ponovo sa start_time jednakim vremenu poslednjeg obrađenog događaja, ili bez after.",
+		"sr-Cyrl": "Курсор врсте која се више не прихвата; почните поново са start_time једнаким времену последњег обрађеног догађаја, или без after.",
+		"bs":      "Kursor vrste koja se više ne prihvata; počnite ponovo sa start_time jednakim vremenu posljednjeg obrađenog događaja, ili bez after.",
+		"hr":      "Kursor vrste koja se više ne prihvaća; počnite ponovno sa start_time jednakim vremenu posljednjeg obrađenog događaja, ili bez after.",
 	}},
 	// The change feed's cursor or start_time older than the events kept
 	// (CURSOR_EXPIRED).

@@ -98,13 +98,15 @@ func TestChangeFeedFromTime(t *testing.T) {
 	if !slices.Equal(refs(got), []string{second, third}) {
 		t.Fatalf("B from %s: %v, want %v (C's %s, %s never)", all[1].Time, refs(got), []string{second, third}, otherEarly, otherLate)
 	}
-	if next != all[2].Cursor {
-		t.Errorf("next_cursor %q, want the third event's %q", next, all[2].Cursor)
+	// next_cursor continues after the third (cursors are sealed afresh:
+	// compared by what follows them, not by their text).
+	if rest, _ := read(b, "after="+url.QueryEscape(next)); len(rest) != 0 {
+		t.Errorf("after next_cursor %v, want nothing: it continues after the third event", refs(rest))
 	}
 	// One a page, continuing with next_cursor.
 	page, next := read(b, since(all[1].Time)+"&page_size=1")
-	if !slices.Equal(refs(page), []string{second}) || next != all[1].Cursor {
-		t.Fatalf("first page %v, next %q; want %v, next %q", refs(page), next, []string{second}, all[1].Cursor)
+	if !slices.Equal(refs(page), []string{second}) {
+		t.Fatalf("first page %v; want %v", refs(page), []string{second})
 	}
 	if page, _ = read(b, "after="+url.QueryEscape(next)); !slices.Equal(refs(page), []string{third}) {
 		t.Fatalf("after the first page %v, want %v", refs(page), []string{third})

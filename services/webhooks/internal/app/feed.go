@@ -38,11 +38,12 @@ func (a *App) ListChanges(ctx context.Context, p auth.Principal, q ChangesQuery)
 	after, size, types := q.After, q.Size, q.Types
 	org, cursors := p.OrganisationID, a.opts.Cursors
 	seq, err := cursors.Open(org, after)
+	retired := errors.Is(err, domain.ErrCursorRetired)
 	switch {
-	case errors.Is(err, domain.ErrCursorRetired):
-		return nil, "", cursorRetired()
+	case retired:
+		v.Add("after", "is a cursor of a kind no longer accepted; "+restartHow)
 	case err != nil:
-		v.Add("after", "is not a cursor this feed gave your organisation")
+		v.Add("after", "is not a cursor returned by this feed")
 	}
 	if after != "" && q.Start != nil {
 		v.Add("start_time", "only one of after, start_time may be given")
@@ -61,6 +62,9 @@ func (a *App) ListChanges(ctx context.Context, p auth.Principal, q ChangesQuery)
 		}
 	}
 	if err := v.Err(); err != nil {
+		if retired {
+			return nil, "", cursorRetired(err)
+		}
 		return nil, "", err
 	}
 	var rows []domain.Change
@@ -118,16 +122,24 @@ func (a *App) ListChanges(ctx context.Context, p auth.Principal, q ChangesQuery)
 // change feed gave before its cursors were sealed.
 const ReasonCursorRetired = "CURSOR_RETIRED"
 
+// restartHow says where a caller whose cursor is refused starts again.
+const restartHow = "start again with start_time set to the timestamp of the last event you processed (deduplicate by id), " +
+	"or without after to read from the oldest event kept"
+
 // cursorRetired is the INVALID_ARGUMENT answer (HTTP 400) to such a
-// cursor: its position was readable (how many events all organisations
+// cursor, with the request's field violations (v, the after one among
+// them): its position was readable (how many events all organisations
 // had between two of the caller's reads), and one made up would tell
 // positions again, so none is taken. The caller starts again from a time.
-func cursorRetired() error {
-	const how = "start again with start_time set to the timestamp of the last event you processed (deduplicate by id), " +
-		"or without after to read from the oldest event kept"
-	return &errs.Error{Kind: errs.KindInvalidArgument, Reason: ReasonCursorRetired,
-		Message:    "this change feed cursor is of a kind no longer accepted (cursors are now sealed); " + how,
-		Violations: []errs.FieldViolation{{Field: "after", Description: "is a cursor of a kind no longer accepted; " + how}}}
+func cursorRetired(v error) error {
+	var e *errs.Error
+	if !errors.As(v, &e) {
+		return v
+	}
+	out := *e
+	out.Reason = ReasonCursorRetired
+	out.Message = "this change feed cursor is of a kind no longer accepted (cursors are now sealed); " + restartHow
+	return &out
 }
 
 // startOfTime returns the position after which the organisation's changes
