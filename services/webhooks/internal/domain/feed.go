@@ -73,12 +73,12 @@ func cursorData(organisationID string) []byte {
 
 // Seal returns the cursor of position seq for the organisation.
 func (c *Cursors) Seal(organisationID string, seq int64) string {
-	n := c.aead.NonceSize()
-	raw := make([]byte, 1+n, 1+n+8+c.aead.Overhead())
-	raw[0] = cursorVersion
-	_, _ = rand.Read(raw[1:])
+	nonce := make([]byte, c.aead.NonceSize())
+	_, _ = rand.Read(nonce) // crypto/rand.Read never fails
+	raw := make([]byte, 0, 1+len(nonce)+8+c.aead.Overhead())
+	raw = append(append(raw, cursorVersion), nonce...)
 	plain := binary.BigEndian.AppendUint64(nil, intconv.Uint64(seq))
-	raw = c.aead.Seal(raw, raw[1:1+n], plain, cursorData(organisationID))
+	raw = c.aead.Seal(raw, nonce, plain, cursorData(organisationID))
 	return base64.RawURLEncoding.EncodeToString(raw)
 }
 
