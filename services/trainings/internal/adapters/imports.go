@@ -2,7 +2,6 @@ package adapters
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/spona/spona/pkg/db"
@@ -96,18 +95,11 @@ func (w importTx) CreateParticipant(ctx context.Context, organiser string, x *do
 	return createParticipantIn(ctx, w.tx, organiser, x, "", false)
 }
 
-// kept are the tables of what Keep keeps, by what.
-var kept = map[app.Kept]string{app.KeptParticipants: "participants"}
-
-// Keep locks (FOR KEY SHARE, in id order) the rows of what among ids that
-// are the event's, and returns the others.
-func (w importTx) Keep(ctx context.Context, what app.Kept, eventID string, ids []string) ([]string, error) {
-	table, ok := kept[what]
-	if !ok {
-		return nil, fmt.Errorf("trainings: nothing to keep of %q", what)
-	}
+// KeepParticipants locks (FOR KEY SHARE, in id order) the event's
+// participants among ids, and returns the others.
+func (w importTx) KeepParticipants(ctx context.Context, eventID string, ids []string) ([]string, error) {
 	var gone []string
-	err := w.tx.QueryRow(ctx, `WITH kept AS (SELECT COALESCE(array_agg(k.id), '{}') AS ids FROM (SELECT id FROM `+table+`
+	err := w.tx.QueryRow(ctx, `WITH kept AS (SELECT COALESCE(array_agg(k.id), '{}') AS ids FROM (SELECT id FROM participants
 			WHERE id = ANY ($1::uuid[]) AND event_id = $2 ORDER BY id FOR KEY SHARE) k)
 		SELECT COALESCE(array_agg(n::text ORDER BY n), '{}') FROM unnest($1::uuid[]) n, kept WHERE n <> ALL (kept.ids)`,
 		ids, eventID).Scan(&gone)

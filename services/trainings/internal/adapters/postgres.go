@@ -875,22 +875,15 @@ func collectParticipants(rows pgx.Rows) ([]*domain.Participant, error) {
 	return out, db.Error(err)
 }
 
-// RecordAttendance upserts marks in one transaction. The session and every
-// participant must belong to the event.
+// RecordAttendance upserts marks in the transaction of ctx, for a session
+// of the event that transaction holds (LockSession: it is not deleted
+// before the marks commit). Every participant must belong to the event.
 func (p *Postgres) RecordAttendance(ctx context.Context, eventID, sessionID string, marks []domain.Mark) ([]domain.Mark, error) {
 	var out []domain.Mark
 	err := db.InTx(ctx, p.pool, func(tx pgx.Tx) error {
-		// The session and the participants are kept from being deleted
-		// until the marks commit (FOR KEY SHARE): a deletion committed
-		// first is found here, not by the marks' foreign keys.
-		var ok bool
-		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM sessions WHERE id = $1 AND event_id = $2 FOR KEY SHARE)`,
-			sessionID, eventID).Scan(&ok); err != nil {
-			return db.Error(err)
-		}
-		if !ok {
-			return errs.NotFound("session", sessionID)
-		}
+		// The participants are kept from being deleted until the marks
+		// commit (FOR KEY SHARE): a deletion committed first is found
+		// here, not by the marks' foreign keys.
 		participantIDs := make([]string, len(marks))
 		present := make([]bool, len(marks))
 		for i, m := range marks {

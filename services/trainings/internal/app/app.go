@@ -145,8 +145,9 @@ type ParticipantStore interface {
 	// when none of its registrations gave one (the deleted one brought it).
 	ForgetProfessional(ctx context.Context, id string) error
 	ListParticipants(ctx context.Context, eventID string, p pagination.Page) ([]*domain.Participant, error)
-	// RecordAttendance upserts marks for a session of the event and returns
-	// all marks of the session.
+	// RecordAttendance upserts marks for a session of the event, held by
+	// the transaction of ctx (LockSession), and returns all marks of the
+	// session.
 	RecordAttendance(ctx context.Context, eventID, sessionID string, marks []domain.Mark) ([]domain.Mark, error)
 	RecordTestScores(ctx context.Context, eventID, participantID string, pre, post *int) (*domain.Participant, error)
 	// DueCertificates names the beneficiary participants of the event,

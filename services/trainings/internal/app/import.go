@@ -63,10 +63,10 @@ type ImportWriter interface {
 	ImportRows(ctx context.Context, importID string, after, limit int) ([]*imports.StagedRow, error)
 	// CreateParticipant registers p as Repository.CreateParticipant does.
 	CreateParticipant(ctx context.Context, organiser string, p *domain.Participant) (*domain.Participant, error)
-	// Keep returns those of the event's participants (what) ids names
-	// that no longer exist, and keeps the others from being deleted until
-	// the transaction ends, in one statement.
-	Keep(ctx context.Context, what Kept, eventID string, ids []string) (gone []string, err error)
+	// KeepParticipants returns those of the event's participants ids
+	// names that no longer exist, and keeps the others from being deleted
+	// until the transaction ends, in one statement.
+	KeepParticipants(ctx context.Context, eventID string, ids []string) (gone []string, err error)
 	// Sessions returns the event's sessions as they are, in programme
 	// order, and keeps them from being deleted until the transaction
 	// ends, in one statement.
@@ -84,13 +84,6 @@ type ImportWriter interface {
 	Emit(ctx context.Context, evs ...events.Event) error
 	FinishImport(ctx context.Context, importID string, c imports.Counts) error
 }
-
-// Kept is what ImportWriter.Keep keeps of an event.
-type Kept string
-
-// What an import keeps: the registrations its rows are linked to (the
-// sessions, ImportWriter.Sessions keeps).
-const KeptParticipants Kept = "participants"
 
 // kindCache looks organisations up in the directory once per import: their
 // kinds by id, and (read once, when a row first names an organisation by
@@ -449,7 +442,7 @@ func keptLinks(ctx context.Context, w ImportWriter, imp *imports.Import, eventID
 		return nil, nil
 	}
 	slices.Sort(links)
-	gone, err := w.Keep(ctx, KeptParticipants, eventID, slices.Compact(links))
+	gone, err := w.KeepParticipants(ctx, eventID, slices.Compact(links))
 	if err != nil {
 		return nil, err
 	}
